@@ -1,0 +1,3 @@
+from hhevents.cli import main
+
+raise SystemExit(main())

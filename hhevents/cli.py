@@ -1,0 +1,321 @@
+"""The ``hhevents`` command: check-config, crawl, publish, export, serve, demo.
+
+stdout carries only a command's product (``export`` prints JSON there and nothing else); progress, tables and
+logs go to stderr, so ``hhevents export --format json > events.json`` is always clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from hhevents import __version__
+
+DEFAULT_CONFIG = Path("config/sources.yaml")
+DEFAULT_DATA_DIR = Path("var")
+DEFAULT_OUT = Path("public")
+DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+err = Console(stderr=True, highlight=False)
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    # Declared on the main parser (with defaults) and again on each sub-command (without), so the options
+    # work before or after the sub-command name.
+    def default(value):
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default(DEFAULT_CONFIG),
+        metavar="PATH",
+        help=f"the sources file (default: {DEFAULT_CONFIG})",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default(DEFAULT_DATA_DIR),
+        metavar="PATH",
+        help=f"SQLite database and HTTP cache (default: ./{DEFAULT_DATA_DIR})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=default(DEFAULT_OUT),
+        metavar="PATH",
+        help=f"where published feeds are written (default: ./{DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--snapshot-site",
+        metavar="URL",
+        default=default(os.environ.get("HHEVENTS_SNAPSHOT_SITE")),
+        help="fetch every source from this snapshot site instead of its real URL "
+        "(offline runs; env HHEVENTS_SNAPSHOT_SITE)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default(False),
+        help="log every request and item (INFO) instead of warnings only",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hhevents",
+        description="Gather Helsingborg's and Helsingør's events from their publishers and publish feeds.",
+    )
+    parser.add_argument("--version", action="version", version=f"hhevents {__version__}")
+    _global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _global_options(sub, suppress=True)
+        return sub
+
+    check = command("check-config", "validate a sources file; print every problem with file, line and column")
+    check.add_argument("path", nargs="?", type=Path, help="the file to check (default: the --config file)")
+
+    crawl = command("crawl", "crawl the enabled sources (or the ones named) and store their events")
+    crawl.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="crawl only this source (repeatable; also runs a disabled source)",
+    )
+
+    publish = command("publish", "write the feeds from the stored events into the --out folder")
+    publish.add_argument(
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        help=f"the public URL the feeds are served under (default: {DEFAULT_BASE_URL})",
+    )
+
+    export = command("export", "print the stored, normalised events on stdout")
+    export.add_argument("--format", choices=["json"], default="json", help="output format (default: json)")
+
+    serve = command("serve", "serve the published feeds over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+
+    demo = command("demo", "crawl the bundled snapshots offline, publish, and serve the feeds")
+    demo.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=8080, help="port to serve on (default: 8080)")
+    demo.add_argument(
+        "--snapshots",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the recorded source snapshots (default: demo/snapshots of this checkout)",
+    )
+    demo.add_argument("--no-serve", action="store_true", help="stop after publishing (for tests and CI)")
+    return parser
+
+
+def setup_logging(verbose: bool) -> None:
+    # Scrapy lowers the root logger's level to DEBUG when a crawl starts; the level lives on the handler.
+    handler = RichHandler(console=err, show_path=False, markup=False, rich_tracebacks=False)
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(
+        level=logging.DEBUG,
+        handlers=[handler],
+        format="%(message)s",
+        force=True,
+    )
+
+
+def load_config(path: Path):
+    """The loaded config, with its problems printed; None when nothing in it can run."""
+    from config.loader import format_problems, load_sources
+
+    loaded = load_sources(path)
+    if loaded.problems:
+        err.print(f"[bold red]{len(loaded.problems)} problem(s) in {path}[/] (the other sources still run):")
+        err.print(format_problems(loaded.problems), markup=False)
+    return loaded
+
+
+# -- commands ------------------------------------------------------------------------------------------------
+
+
+def cmd_check_config(args) -> int:
+    from config.loader import format_problems, load_sources
+
+    path = args.path or args.config
+    loaded = load_sources(path)
+    if loaded.problems:
+        print(format_problems(loaded.problems))
+        print(f"{path}: {len(loaded.problems)} problem(s); {len(loaded.sources)} source(s) valid")
+        return EXIT_PROBLEMS
+    enabled = sum(1 for source in loaded.sources if source.enabled)
+    print(f"{path}: OK, {len(loaded.sources)} source(s), {enabled} enabled")
+    return EXIT_OK
+
+
+def cmd_crawl(args) -> int:
+    from hhevents.crawl import run_crawl
+
+    loaded = load_config(args.config)
+    if args.source:
+        known = {source.id: source for source in loaded.sources}
+        unknown = [sid for sid in args.source if sid not in known]
+        if unknown:
+            err.print(
+                f"[red]unknown source id(s): {', '.join(unknown)}[/]; known: {', '.join(sorted(known))}"
+            )
+            return EXIT_USAGE
+        sources = [known[sid] for sid in args.source]
+    else:
+        sources = [source for source in loaded.sources if source.enabled]
+    if not sources:
+        err.print("[yellow]no sources to crawl[/]")
+        return EXIT_PROBLEMS if loaded.problems else EXIT_OK
+
+    with Progress(
+        TextColumn("crawling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(sources))
+
+        def done(source_id: str) -> None:
+            progress.update(task, advance=1, description=f"{source_id} done")
+
+        runs = run_crawl(
+            sources,
+            args.data_dir,
+            snapshot_site=args.snapshot_site,
+            log_level="INFO" if args.verbose else "WARNING",
+            on_source_done=done,
+        )
+    print_runs(runs.values())
+    broken = [run for run in runs.values() if run.outcome in ("failed", "partial")]
+    return EXIT_PROBLEMS if broken or loaded.problems else EXIT_OK
+
+
+def print_runs(runs) -> None:
+    runs = list(runs)
+    table = Table(title="crawl", title_justify="left")
+    table.add_column("source")
+    table.add_column("outcome")
+    for column in ("items", "new", "changed", "unchanged", "dropped", "errors"):
+        table.add_column(column, justify="right")
+    colours = {"ok": "green", "empty": "yellow", "partial": "yellow", "failed": "bold red"}
+    for run in runs:
+        counts = (run.items, run.new, run.changed, run.unchanged, run.dropped, run.errors)
+        outcome = f"[{colours.get(run.outcome, 'white')}]{run.outcome}[/]"
+        table.add_row(run.source_id, outcome, *map(str, counts))
+    err.print(table)
+    # Problems go below the table, unabbreviated: an operator needs the whole URL and reason.
+    for run in runs:
+        if run.message:
+            err.print(Text.assemble((run.source_id, "bold"), f": {run.message}"), soft_wrap=True)
+
+
+def cmd_publish(args) -> int:
+    from feeds.publish import publish
+    from store import EventStore
+    from store.db import DB_FILENAME
+
+    store = EventStore(Path(args.data_dir) / DB_FILENAME)
+    try:
+        events = store.events()
+    finally:
+        store.close()
+    result = publish(events, args.out, base_url=args.base_url)
+    for path in result.files:
+        err.print(f"wrote {path}")
+    err.print(f"published {result.events} event(s) into {args.out}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from store import EventStore
+    from store.db import DB_FILENAME
+
+    store = EventStore(Path(args.data_dir) / DB_FILENAME)
+    try:
+        events = [event.model_dump(mode="json") for event in store.iter_events()]
+    finally:
+        store.close()
+    try:
+        json.dump(events, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `hhevents export | head` closed the pipe early: not an error; keep Python quiet on exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK
+
+
+def subscribe_urls(base_url: str) -> list[tuple[str, str]]:
+    base = base_url.rstrip("/")
+    webcal = base.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1)
+    return [
+        ("calendar (webcal)", f"{webcal}/all.ics"),
+        ("calendar (https)", f"{base}/all.ics"),
+        ("RSS", f"{base}/all.rss"),
+    ]
+
+
+def serve(out: Path, host: str, port: int) -> None:
+    import uvicorn
+
+    from feeds.server import create_app
+
+    base = f"http://{host}:{port}/"
+    err.print(f"[bold]serving {out} on {base}[/] (Ctrl-C stops)")
+    for label, url in subscribe_urls(base):
+        err.print(f"  {label:18} {url}")
+    uvicorn.run(create_app(out), host=host, port=port, log_level="warning")
+
+
+def cmd_serve(args) -> int:
+    serve(args.out, args.host, args.port)
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from hhevents.demo import run_demo
+
+    return run_demo(args, console=err, serve=serve)
+
+
+COMMANDS = {
+    "check-config": cmd_check_config,
+    "crawl": cmd_crawl,
+    "publish": cmd_publish,
+    "export": cmd_export,
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130

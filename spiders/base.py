@@ -1,0 +1,55 @@
+"""What every source spider shares: the source it crawls, how it reports failures, how it names its items."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+
+from config.schema import SourceBase
+
+
+class SourceSpider(scrapy.Spider):
+    """A generic spider for one source *format*; the source itself (URL, options) comes from YAML."""
+
+    source_type: ClassVar[str]
+
+    def __init__(self, source: SourceBase, **kwargs: Any):
+        # The spider's name is the source id, so every log line says which source it is about.
+        super().__init__(name=source.id, **kwargs)
+        self.source = source
+        self.first_problem = ""
+        self.problem_urls: set[str] = set()
+        self.problem_count = 0
+
+    async def start(self):
+        yield scrapy.Request(self.source.url, callback=self.parse, errback=self.on_request_error)
+
+    def problem(self, message: str, *, url: str | None = None) -> None:
+        """Report something that lost data: logged as an error and kept for the source's health record."""
+        self.problem_count += 1
+        self.problem_urls.add(url or self.source.url)
+        text = f"{url or self.source.url}: {message}"
+        self.first_problem = self.first_problem or text
+        self.logger.error("[%s] %s", self.source.id, text)
+
+    def on_request_error(self, failure) -> None:
+        request = failure.request
+        if failure.check(HttpError):
+            response = failure.value.response
+            message = f"HTTP {response.status}"
+        elif failure.check(DNSLookupError):
+            message = "DNS lookup failed"
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            message = "timed out"
+        elif failure.check(ConnectionRefusedError):
+            message = "connection refused"
+        else:
+            message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.problem(message, url=request.url)
+
+    def source_ref(self, source_event_id: str, url: str | None) -> list[dict[str, str | None]]:
+        """The ``sources`` value of a raw item."""
+        return [{"source_id": self.source.id, "url": url, "source_event_id": source_event_id}]

@@ -1,0 +1,298 @@
+"""SQLAlchemy schema and the EventStore API.
+
+The schema is plain SQL types (strings, integers, UTC timestamps, JSON text) so that the same models run on
+PostgreSQL later; SQLite-only tuning (WAL, busy timeout) is applied in a connect hook, nowhere else.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    func,
+    select,
+)
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from hhevents.model import MATERIAL_FIELDS, Event, SourceRef
+
+DB_FILENAME = "hhevents.sqlite"
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC (portable across databases)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ARG002
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the store; it stores instants only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):  # noqa: ARG002
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)  # JSON of the material fields, as Event dumps them
+    material_hash: Mapped[str] = mapped_column(String(64))
+    start_utc: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    city: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+    sources: Mapped[list[EventSourceRow]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventSourceRow.first_seen"
+    )
+
+
+class EventSourceRow(Base):
+    """One source listing one event: the key a re-crawl finds its event by."""
+
+    __tablename__ = "event_sources"
+
+    source_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    source_event_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    event: Mapped[EventRow] = relationship(back_populates="sources")
+
+
+class CrawlRunRow(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(String(80), index=True)
+    started: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(20))
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    dropped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class UpsertOutcome(enum.StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+class RunOutcome(enum.StrEnum):
+    OK = "ok"  # finished, items stored, no errors
+    EMPTY = "empty"  # finished without errors but found no events: worth a look, not broken
+    PARTIAL = "partial"  # items stored, but some pages or items failed
+    FAILED = "failed"  # nothing stored: the source is broken
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    source_id: str
+    started: datetime
+    finished: datetime
+    outcome: str
+    items: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    dropped: int = 0
+    errors: int = 0
+    message: str = ""
+    id: int | None = None  # set by the store
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the feed server read while a crawl writes; busy_timeout waits out short write locks.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _material_json(event: Event) -> str:
+    data = event.model_dump(mode="json", include={"id", *MATERIAL_FIELDS})
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+class EventStore:
+    """Normalised events keyed by a stable id, with change tracking and the log of crawl runs."""
+
+    def __init__(self, url_or_path: str | Path):
+        if isinstance(url_or_path, Path) or "://" not in str(url_or_path):
+            path = Path(url_or_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{path}"
+        else:
+            url = str(url_or_path)
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            sa_event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> EventStore:
+        return cls(Path(data_dir) / DB_FILENAME)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- events ---------------------------------------------------------------------------------------------
+
+    def upsert(self, event: Event, *, now: datetime) -> UpsertOutcome:
+        """Store one event seen by one source at ``now``.
+
+        An event whose material fields are unchanged leaves its row untouched (same last_modified, same
+        sequence, so the feeds serialise to the same bytes); only the sighting's last_seen moves on.
+        """
+        new_hash = event.material_hash()
+        with Session(self.engine) as session, session.begin():
+            row = session.get(EventRow, event.id)
+            if row is None:
+                row = EventRow(
+                    id=event.id,
+                    first_seen=now,
+                    last_modified=now,
+                    sequence=0,
+                    **self._columns(event, new_hash),
+                )
+                session.add(row)
+                outcome = UpsertOutcome.NEW
+            elif row.material_hash != new_hash:
+                for key, value in self._columns(event, new_hash).items():
+                    setattr(row, key, value)
+                row.last_modified = now
+                row.sequence += 1
+                outcome = UpsertOutcome.CHANGED
+            else:
+                outcome = UpsertOutcome.UNCHANGED
+            for ref in event.sources:
+                self._record_sighting(session, row, ref, now)
+        return outcome
+
+    @staticmethod
+    def _columns(event: Event, material_hash: str) -> dict:
+        return {
+            "data": _material_json(event),
+            "material_hash": material_hash,
+            "start_utc": event.start,
+            "end_utc": event.end,
+            "city": event.city,
+            "category": event.category,
+            "status": event.status,
+        }
+
+    @staticmethod
+    def _record_sighting(session: Session, row: EventRow, ref: SourceRef, now: datetime) -> None:
+        link = session.get(EventSourceRow, (ref.source_id, ref.source_event_id))
+        if link is None:
+            row.sources.append(
+                EventSourceRow(
+                    source_id=ref.source_id,
+                    source_event_id=ref.source_event_id,
+                    url=ref.url,
+                    first_seen=now,
+                    last_seen=now,
+                )
+            )
+            return
+        link.last_seen = now
+        if ref.url and link.url != ref.url:
+            link.url = ref.url
+
+    def events(self) -> list[Event]:
+        """Every stored event, ordered by start time then id."""
+        return list(self.iter_events())
+
+    def iter_events(self) -> Iterator[Event]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(EventRow).order_by(EventRow.start_utc, EventRow.id))
+            for row in rows:
+                yield self._to_event(row)
+
+    def get(self, event_id: str) -> Event | None:
+        with Session(self.engine) as session:
+            row = session.get(EventRow, event_id)
+            return None if row is None else self._to_event(row)
+
+    def count(self) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(EventRow)) or 0
+
+    @staticmethod
+    def _to_event(row: EventRow) -> Event:
+        data = json.loads(row.data)
+        data.update(
+            sources=[
+                {"source_id": s.source_id, "url": s.url, "source_event_id": s.source_event_id}
+                for s in row.sources
+            ],
+            first_seen=row.first_seen,
+            last_seen=max(s.last_seen for s in row.sources) if row.sources else row.first_seen,
+            last_modified=row.last_modified,
+            sequence=row.sequence,
+        )
+        return Event.model_validate(data)
+
+    # -- crawl runs -----------------------------------------------------------------------------------------
+
+    def record_run(self, run: CrawlRun) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.add(CrawlRunRow(**{k: v for k, v in run.__dict__.items() if k != "id"}))
+
+    def runs(self, source_id: str | None = None) -> list[CrawlRun]:
+        """Crawl runs, newest first."""
+        query = select(CrawlRunRow).order_by(CrawlRunRow.id.desc())
+        if source_id is not None:
+            query = query.where(CrawlRunRow.source_id == source_id)
+        with Session(self.engine) as session:
+            return [self._to_run(row) for row in session.scalars(query)]
+
+    def last_run_id(self) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.max(CrawlRunRow.id))) or 0
+
+    def latest_runs(self) -> dict[str, CrawlRun]:
+        """The newest run of every source that has run."""
+        latest: dict[str, CrawlRun] = {}
+        for run in self.runs():
+            latest.setdefault(run.source_id, run)
+        return latest
+
+    @staticmethod
+    def _to_run(row: CrawlRunRow) -> CrawlRun:
+        return CrawlRun(**{field: getattr(row, field) for field in CrawlRun.__dataclass_fields__})
