@@ -193,6 +193,8 @@ def test_etag_and_conditional_requests(root: Path, snapshot_site) -> None:
     assert etag.startswith('"') and not etag.startswith("W/")
     assert headers["Last-Modified"] == formatdate(mtime, usegmt=True)
     assert headers["Content-Length"] == str(len(body))
+    # max-age=0, not no-cache: with no-cache Scrapy's RFC2616Policy would never send validators.
+    assert headers["Cache-Control"] == "max-age=0"
 
     assert get(site.url("/cal.ics"), headers={"If-None-Match": etag})[0] == 304
     assert get(site.url("/cal.ics"), headers={"If-None-Match": f'"other", {etag}'})[0] == 304
