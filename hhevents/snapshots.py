@@ -1,14 +1,13 @@
 """A loopback HTTP server for recorded site snapshots, used by the demo and by the spider tests.
 
-Real publishers can't be reached from the build machine, so each source's pages are recorded under a
-folder (``demo/snapshots/<source-id>/...``) and served by :class:`SnapshotServer` on 127.0.0.1. A source is
-pointed at the snapshot site with :func:`snapshot_url`, which keeps the real URL's path and query and puts
-the source id in front::
+Real publishers can't be reached from the build machine, so their pages are recorded under a folder named
+after the site's host (``demo/snapshots/kulturvaerftet.dk/arrangementer/...``) and served by
+:class:`SnapshotServer` on 127.0.0.1. :func:`snapshot_location` says where a real URL lives on it::
 
-    https://kulturvaerftet.dk/arrangementer/?x=1 -> http://127.0.0.1:PORT/kulturvaerftet/arrangementer/?x=1
+    https://kulturvaerftet.dk/arrangementer/?x=1 -> http://127.0.0.1:PORT/kulturvaerftet.dk/arrangementer/?x=1
 
-Links inside a snapshot must therefore be path-relative (``koncert/``, ``../../media/x.png``): a root-relative
-``/arrangementer/`` would drop the source-id prefix.
+Crawls use it through ``spiders.offline.SnapshotDownloadHandler``, which hands each response back under its
+real URL, so pages may link exactly as real sites do (absolute, root-relative or relative links).
 
 Path mapping: ``/a/b/`` -> ``a/b/index.html``; ``/a/b`` -> the file ``a/b``, or ``a/b/index.html`` when
 ``a/b`` is a folder. The query string is ignored. Nothing outside the root is ever served (404).
@@ -84,7 +83,7 @@ __all__ = [
     "SnapshotServer",
     "TemplateError",
     "render_template",
-    "snapshot_url",
+    "snapshot_location",
 ]
 
 log = logging.getLogger(__name__)
@@ -186,20 +185,18 @@ def render_template(data: bytes, today: date, source: str = "<snapshot>") -> byt
     return b"".join(out)
 
 
-def snapshot_url(url: str, source_id: str, base_url: str) -> str:
-    """Point a source's real URL at the snapshot site: same path and query, under ``/<source_id>``.
+def snapshot_location(url: str, base_url: str) -> str:
+    """Where the snapshot site at ``base_url`` keeps the real ``url``: its path and query under its host.
 
-    ``snapshot_url("https://kulturvaerftet.dk/arrangementer/?x=1", "kulturvaerftet", "http://127.0.0.1:8000")``
-    gives ``http://127.0.0.1:8000/kulturvaerftet/arrangementer/?x=1``.
+    ``snapshot_location("https://kulturvaerftet.dk/arrangementer/?x=1", "http://127.0.0.1:8000")`` gives
+    ``http://127.0.0.1:8000/kulturvaerftet.dk/arrangementer/?x=1``.
     """
-    if not source_id or "/" in source_id or source_id in {".", ".."}:
-        raise ValueError(f"source id {source_id!r} must be one path segment")
     real = urlsplit(url)
-    if not real.netloc:
+    if not real.hostname:
         raise ValueError(f"{url!r} is not an absolute URL")
     base = urlsplit(base_url)
-    path = "/".join([base.path.rstrip("/"), source_id, real.path.lstrip("/")])
-    return urlunsplit((base.scheme, base.netloc, path, real.query, real.fragment))
+    path = "/".join([base.path.rstrip("/"), real.hostname, real.path.lstrip("/")])
+    return urlunsplit((base.scheme, base.netloc, path, real.query, ""))
 
 
 class _Headers(dict[str, str]):
@@ -326,9 +323,9 @@ class SnapshotServer:
         """An absolute URL on this server for a path like ``/kulturvaerftet/arrangementer/``."""
         return self.base_url + _normalise_pattern(path)
 
-    def url_for(self, real_url: str, source_id: str) -> str:
-        """:func:`snapshot_url` against this server."""
-        return snapshot_url(real_url, source_id, self.base_url)
+    def url_for(self, real_url: str) -> str:
+        """:func:`snapshot_location` on this server."""
+        return snapshot_location(real_url, self.base_url)
 
     def current_date(self) -> date:
         return self.today if self.today is not None else clock.now().astimezone(HOME_ZONE).date()
@@ -476,7 +473,7 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         if self.server.site.verbose:
             sys.stderr.write(f"snapshots: {self.address_string()} {format % args}\n")
 

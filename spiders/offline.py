@@ -9,17 +9,10 @@ real site: the demo and the tests crawl exactly as production does.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Request, Response
 
-
-def snapshot_location(url: str, snapshot_site: str) -> str:
-    """Where the snapshot site keeps ``url``: under a folder named after the URL's host."""
-    parts = urlsplit(url)
-    location = f"{snapshot_site.rstrip('/')}/{parts.hostname}{parts.path or '/'}"
-    return f"{location}?{parts.query}" if parts.query else location
+from hhevents.snapshots import snapshot_location
 
 
 class SnapshotDownloadHandler(HTTP11DownloadHandler):
