@@ -320,7 +320,7 @@ class SnapshotServer:
         return f"http://{self._host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
-        """An absolute URL on this server for a path like ``/kulturvaerftet/arrangementer/``."""
+        """An absolute URL on this server for a path like ``/kulturvaerftet.dk/arrangementer/``."""
         return self.base_url + _normalise_pattern(path)
 
     def url_for(self, real_url: str) -> str:
@@ -343,7 +343,7 @@ class SnapshotServer:
         """Answer requests for ``path`` with ``status`` (for ``times`` requests, or until cleared).
 
         ``path`` is matched against the URL path without the query, with :func:`fnmatch.fnmatchcase`
-        (so ``/kulturvaerftet/*`` covers a whole source); the newest matching fault wins. ``headers`` are
+        (so ``/kulturvaerftet.dk/*`` covers a whole source); the newest matching fault wins. ``headers`` are
         added to the response (e.g. ``{"Retry-After": "1"}`` or a ``Location`` for a redirect).
         """
         if times is not None and times < 1:

@@ -7,29 +7,25 @@ fall on both sides of it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from helpers import FIXTURES, FROZEN_NOW, run_hhevents
 
 from hhevents.snapshots import SnapshotServer
 from store import EventStore
 from store.db import DB_FILENAME
 
-FIXTURES = Path(__file__).parent / "fixtures"
 SOURCES = FIXTURES / "sources.yaml"
-NOW = "2026-03-20T12:00:00+01:00"
 
 
-def hhevents(*args: str, data_dir: Path, site: str | None = None, config: Path = SOURCES, now: str = NOW):
-    command = [sys.executable, "-m", "hhevents", "--config", str(config), "--data-dir", str(data_dir)]
-    if site:
-        command += ["--snapshot-site", site]
-    env = {**os.environ, "HHEVENTS_NOW": now, "COLUMNS": "200"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=120)
+def hhevents(
+    *args: str, data_dir: Path, site: str | None = None, config: Path = SOURCES, now: str = FROZEN_NOW
+):
+    return run_hhevents(*args, config=config, data_dir=data_dir, site=site, now=now)
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +118,9 @@ def test_jsonld_fields_are_normalised(crawled):
     assert jazz.image == "https://vaerftet.example/img/jazz.jpg"
     assert (jazz.venue.latitude, jazz.venue.longitude) == (56.0375, 12.6186)
     assert (jazz.venue.street_address, jazz.venue.postal_code, jazz.venue.locality) == (
-        "Allégade 2", "3000", "Helsingør"
+        "Allégade 2",
+        "3000",
+        "Helsingør",
     )
     assert (jazz.price.min, jazz.price.currency, jazz.price.free) == (180.0, "DKK", False)
     assert jazz.organizer == "Værftets Jazzklub"
@@ -186,9 +184,28 @@ def test_export_prints_only_json_with_the_model_field_names(crawled):
     events = json.loads(result.stdout)  # stdout is nothing but the JSON array
     assert len(events) == 12
     assert set(events[0]) == {
-        "id", "title", "description", "url", "image", "start", "end", "all_day", "timezone", "city",
-        "category", "tags", "venue", "price", "language", "status", "organizer", "sources", "first_seen",
-        "last_seen", "last_modified", "sequence",
+        "id",
+        "title",
+        "description",
+        "url",
+        "image",
+        "start",
+        "end",
+        "all_day",
+        "timezone",
+        "city",
+        "category",
+        "tags",
+        "venue",
+        "price",
+        "language",
+        "status",
+        "organizer",
+        "sources",
+        "first_seen",
+        "last_seen",
+        "last_modified",
+        "sequence",
     }
     assert events == sorted(events, key=lambda e: (datetime.fromisoformat(e["start"]), e["id"]))
 
