@@ -9,14 +9,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import lxml.html
 from pydantic import ValidationError
 
-from config.schema import SourceBase
+from config.schema import SourceBase, check_timezone
 from hhevents.cities import CITY_COUNTRIES, CITY_CURRENCIES
 from hhevents.model import CATEGORIES, CITIES, LANGUAGES, Event, Status, ensure_aware
 
@@ -150,7 +150,9 @@ def map_times(
 
     def as_aware(value: date | datetime) -> datetime:
         if isinstance(value, datetime):
-            return ensure_aware(value, zone)
+            # Round trip through UTC: a wall time that the zone skips (02:30 on the spring-forward night)
+            # becomes the time its clocks show at that instant (03:30, +02:00), as RFC 5545 reads it.
+            return ensure_aware(value, zone).astimezone(UTC).astimezone(zone)
         return at_midnight(value)
 
     if all_day:
@@ -241,7 +243,7 @@ def map_status(value: Any) -> Status:
     """iCalendar STATUS words and schema.org eventStatus (URL or bare word) into the model's status."""
     if not value:
         return "scheduled"
-    word = str(value).strip().rsplit("/", 1)[-1].lower()
+    word = re.split(r"[/:]", str(value).strip())[-1].lower()  # "https://schema.org/X", "schema:X", "X"
     try:
         return _STATUS_WORDS[word]
     except KeyError:
@@ -272,7 +274,10 @@ def normalise_item(item: Mapping[str, Any], source: SourceBase) -> Event:
 
     city = _choice(item.get("city"), CITIES, source.city, "city")
     zone_name = item.get("timezone") or source.zone_name
-    zone = ZoneInfo(zone_name)
+    try:
+        zone = ZoneInfo(check_timezone(zone_name))
+    except ValueError as exc:
+        raise NormaliseError(f"timezone: {exc}") from None
     start, end, all_day = map_times(item.get("start"), item.get("end"), zone, item.get("all_day"))
     try:
         return Event(
