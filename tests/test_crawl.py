@@ -7,8 +7,6 @@ fall on both sides of it.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -227,11 +225,3 @@ def test_broken_config_entry_skips_that_source_only(site, tmp_path):
     assert set(store.latest_runs()) == {"ohk", "down"}  # vaerftet skipped, the others ran
     store.close()
 
-
-@pytest.mark.parametrize("command", ["check-config", "crawl", "publish", "export", "serve", "demo"])
-def test_every_command_has_help(command):
-    result = subprocess.run(
-        [sys.executable, "-m", "hhevents", command, "--help"], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0
-    assert f"usage: hhevents {command}" in result.stdout and "--config" in result.stdout
