@@ -217,7 +217,7 @@ def cmd_crawl(args) -> int:
 def print_runs(runs) -> None:
     runs = list(runs)
     table = Table(title="crawl", title_justify="left")
-    table.add_column("source")
+    table.add_column("source", no_wrap=True)  # ids are what operators grep for: never cut them
     table.add_column("outcome")
     for column in ("items", "new", "changed", "unchanged", "dropped", "errors"):
         table.add_column(column, justify="right")
@@ -274,7 +274,7 @@ def subscribe_urls(base_url: str) -> list[tuple[str, str]]:
     webcal = base.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1)
     return [
         ("calendar (webcal)", f"{webcal}/all.ics"),
-        ("calendar (https)", f"{base}/all.ics"),
+        ("calendar (URL)", f"{base}/all.ics"),
         ("RSS", f"{base}/all.rss"),
     ]
 
