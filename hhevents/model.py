@@ -116,7 +116,8 @@ class Event(_Strict):
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Event:
-        if self.end is not None and self.end < self.start:
+        # Instants, not wall times: within one zone Python compares wall clocks (wrong in October).
+        if self.end is not None and self.end.timestamp() < self.start.timestamp():
             raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
         return self
 

@@ -167,7 +167,8 @@ def map_times(
 
     start_dt = as_aware(start_value)
     end_dt = as_aware(end_value) if end_value is not None else None
-    if end_dt is not None and end_dt < start_dt:
+    # Compare instants: two times in one zone compare by wall clock, wrong across the October change.
+    if end_dt is not None and end_dt.timestamp() < start_dt.timestamp():
         raise NormaliseError(f"end {end_dt.isoformat()} is before start {start_dt.isoformat()}")
     return start_dt, end_dt, False
 

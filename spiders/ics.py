@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
@@ -43,7 +44,7 @@ class IcsSpider(SourceSpider):
     def parse(self, response):
         try:
             calendar = parse_calendar(response.body)
-        except ValueError as exc:
+        except (ValueError, ZoneInfoNotFoundError) as exc:  # an unknown X-WR-TIMEZONE raises the latter
             self.problem(f"not a readable iCalendar file: {exc}", url=response.url)
             return
         yield from self.items_in(calendar, response.url)
