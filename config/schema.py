@@ -116,6 +116,8 @@ class SourceBase(BaseModel):
     timezone: str | None = Field(default=None, description="IANA zone of offset-less times (default: city's)")
     schedule: str = Field(default=DEFAULT_SCHEDULE, description="cron expression or 'every <N>m|h|d'")
     enabled: bool = True
+    download_delay: float | None = Field(default=None, ge=0, description="seconds between two requests")
+    concurrency: int | None = Field(default=None, ge=1, le=16, description="parallel requests to the site")
 
     @field_validator("id")
     @classmethod
@@ -180,7 +182,74 @@ class JsonLdSource(SourceBase):
         return None if value is None else check_selector(value)
 
 
-SourceConfig = Annotated[IcsSource | JsonLdSource, Field(discriminator="type")]
+class TribeSource(SourceBase):
+    """WordPress "The Events Calendar" REST API; ``url`` is its ``/wp-json/tribe/events/v1/events``."""
+
+    type: Literal["tribe"]
+    per_page: int = Field(default=50, ge=1, le=100)
+    past_days: int = Field(default=0, ge=0, description="also fetch events that started this many days ago")
+    max_pages: int = Field(default=20, ge=1)
+
+
+class HbgSource(SourceBase):
+    """Helsingborg's event API (helsingborg-stad api-event-manager): legacy ``/wp/v2/event`` or v3 ``acf``."""
+
+    type: Literal["hbg"]
+    per_page: int = Field(default=50, ge=1, le=100)
+    max_pages: int = Field(default=20, ge=1)
+
+
+class KultunautSource(SourceBase):
+    """Kultunaut's partner export (JSON array, or its XML variant); often windows-1252 without saying so."""
+
+    type: Literal["kultunaut"]
+    format: Literal["json", "xml"] | None = Field(default=None, description="default: detected from the body")
+    encoding: str | None = Field(default=None, description="force a text encoding (default: detected)")
+
+
+class RssSource(SourceBase):
+    """An RSS 2.0 / Atom "what's on" feed; event dates from ev:, xCal, or the item's text."""
+
+    type: Literal["rss"]
+    pubdate_is_event_date: bool = Field(
+        default=False, description="true only where pubDate is the event's start (The Events Calendar)"
+    )
+
+
+class HtmlSource(SourceBase):
+    """A listing page without structured data, read with selectors (CSS; XPath when starting with / or ()."""
+
+    type: Literal["html"]
+    item: str = Field(description="selector of one event on the listing page")
+    title: str
+    date: str = Field(description="selector of the date text (Swedish, Danish or English)")
+    time: str | None = None
+    end_date: str | None = None
+    venue: str | None = None
+    price: str | None = None
+    description: str | None = None
+    link: str | None = None
+    image: str | None = None
+    next_page: str | None = None
+    max_pages: int = Field(default=20, ge=1)
+
+
+class JsonApiSource(SourceBase):
+    """Any other JSON API: where the items are, a path per model field, and how to page."""
+
+    type: Literal["json"]
+    items: str = Field(description="path to the list of events, e.g. 'data.events' ('' = the root)")
+    fields: dict[str, str] = Field(description="model field -> path in one item, e.g. {title: name}")
+    next_page: str | None = Field(default=None, description="path to the next page's URL in a response")
+    page_param: str | None = Field(default=None, description="query parameter that counts pages (1, 2, ...)")
+    max_pages: int = Field(default=20, ge=1)
+
+
+SourceConfig = Annotated[
+    IcsSource | JsonLdSource | TribeSource | HbgSource | KultunautSource | RssSource | HtmlSource
+    | JsonApiSource,
+    Field(discriminator="type"),
+]
 
 # Derived from the union so that a new type needs no edit here.
 SOURCE_CLASSES: dict[str, type[SourceBase]] = {

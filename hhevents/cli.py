@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="crawl only this source (repeatable; also runs a disabled source)",
     )
+    crawl.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the sources yield, as a table, without storing anything",
+    )
 
     publish = command("publish", "write the feeds from the stored events into the --out folder")
     publish.add_argument(
@@ -170,7 +175,7 @@ def cmd_check_config(args) -> int:
 
 
 def cmd_crawl(args) -> int:
-    from hhevents.crawl import run_crawl
+    from hhevents.crawl import CrawlObserver, run_crawl
 
     loaded = load_config(args.config)
     if args.source:
@@ -202,16 +207,46 @@ def cmd_crawl(args) -> int:
         def done(source_id: str) -> None:
             progress.update(task, advance=1, description=f"{source_id} done")
 
+        seen: list[tuple[str, object]] = []
+        lost: list[tuple[str, str]] = []
+        observer = CrawlObserver(
+            source_done=done,
+            item=(lambda sid, event: seen.append((sid, event))) if args.dry_run else None,
+            dropped=(lambda sid, item, reason: lost.append((sid, reason))) if args.dry_run else None,
+        )
         runs = run_crawl(
             sources,
             args.data_dir,
             snapshot_site=args.snapshot_site,
             log_level="INFO" if args.verbose else "WARNING",
-            on_source_done=done,
+            dry_run=args.dry_run,
+            observer=observer,
         )
+    if args.dry_run:
+        print_dry_run(seen, lost)
+        return EXIT_OK
     print_runs(runs.values())
     broken = [run for run in runs.values() if run.outcome in ("failed", "partial")]
     return EXIT_PROBLEMS if broken or loaded.problems else EXIT_OK
+
+
+def print_dry_run(seen, lost) -> None:
+    """What the sources yielded, as the feeds would show it; nothing was stored."""
+    table = Table(
+        title=f"dry run: {len(seen)} event(s), {len(lost)} dropped (nothing stored)", title_justify="left"
+    )
+    for column in ("source", "start", "title", "venue", "price", "status", "category"):
+        table.add_column(column, overflow="fold")
+    for source_id, event in sorted(seen, key=lambda pair: (pair[0], pair[1].start, pair[1].id)):
+        when = event.start.strftime("%Y-%m-%d" if event.all_day else "%Y-%m-%d %H:%M")
+        price = event.price
+        cost = "free" if price.free else (f"{price.min:g} {price.currency}" if price.min is not None else "")
+        table.add_row(
+            source_id, when, event.title, event.venue.name or "", cost, event.status, event.category
+        )
+    err.print(table)
+    for _source_id, reason in lost:
+        err.print(Text.assemble(("dropped ", "yellow"), reason), soft_wrap=True)
 
 
 def print_runs(runs) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -57,6 +57,9 @@ class SourceRef(_Strict):
     source_id: str
     url: str | None = None  # the page (or feed) where the source shows it
     source_event_id: str  # the source's own id (an iCalendar UID, a page URL, a record number)
+    # The source's own fields for this event, as read (provenance: a wrong value can be traced back to them).
+    # Kept by the store beside the sighting; left out of dumps, so exports and hashes stay lean.
+    raw: dict[str, Any] | None = Field(default=None, exclude=True, repr=False)
 
 
 # Fields that describe the event itself; a change in any of them is a "material change" that bumps

@@ -46,6 +46,8 @@ class SourceHealth:
         )
 
     def spider_closed(self, spider, reason):
+        if self.crawler.settings.getbool("HHEVENTS_DRY_RUN"):
+            return
         stats = self.crawler.stats
         counts = {key: stats.get_value(f"hhevents/{key}", 0) for key in ("new", "changed", "unchanged")}
         stored = sum(counts.values())
@@ -58,6 +60,17 @@ class SourceHealth:
             outcome = RunOutcome.PARTIAL if stored else RunOutcome.FAILED
         else:
             outcome = RunOutcome.OK if stored else RunOutcome.EMPTY
+        own_stats = {
+            key.removeprefix("hhevents/"): value
+            for key, value in stats.get_stats().items()
+            if key.startswith("hhevents/") and key.removeprefix("hhevents/") not in counts
+        }
+        dropped = stats.get_value("item_dropped_count", 0)
+        if dropped and not message:
+            reasons = sorted(
+                (k.removeprefix("dropped/"), v) for k, v in own_stats.items() if k.startswith("dropped/")
+            )
+            message = f"{dropped} item(s) dropped: " + ", ".join(f"{n} for {field}" for field, n in reasons)
         store = EventStore(self.crawler.settings["HHEVENTS_DATABASE"])
         try:
             store.record_run(
@@ -67,9 +80,10 @@ class SourceHealth:
                     finished=clock.now(),
                     outcome=outcome.value,
                     items=stats.get_value("item_scraped_count", 0),
-                    dropped=stats.get_value("item_dropped_count", 0),
+                    dropped=dropped,
                     errors=errors,
                     message=message,
+                    stats=own_stats,
                     **counts,
                 )
             )

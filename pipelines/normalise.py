@@ -325,6 +325,9 @@ class NormalisePipeline:
         try:
             return normalise_item(item, spider.source)
         except NormaliseError as exc:
+            # Counted per field, so the run's statistics say why items were lost, not only how many.
+            field_name = str(exc).split(":", 1)[0].split(".", 1)[0].strip() or "item"
+            self.crawler.stats.inc_value(f"hhevents/dropped/{field_name}")
             refs = item.get("sources") or [{}]
             where = refs[0].get("url") or spider.source.url
             raise DropItem(f"[{spider.source.id}] {where}: {exc}") from None

@@ -17,13 +17,17 @@ class StorePipeline:
         return cls(crawler)
 
     def open_spider(self):
-        self.store = EventStore(self.crawler.settings["HHEVENTS_DATABASE"])
+        # A dry run (crawl --dry-run) shows what a source yields and stores nothing.
+        if not self.crawler.settings.getbool("HHEVENTS_DRY_RUN"):
+            self.store = EventStore(self.crawler.settings["HHEVENTS_DATABASE"])
 
     def close_spider(self):
         if self.store is not None:
             self.store.close()
 
     def process_item(self, item: Event) -> Event:
+        if self.store is None:
+            return item
         outcome = self.store.upsert(item, now=clock.now())
         self.crawler.stats.inc_value(f"hhevents/{outcome.value}")
         return item

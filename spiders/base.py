@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 import scrapy
@@ -9,6 +10,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from config.schema import SourceBase
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data (dicts, lists, strings, numbers), for storing a source's raw record."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
 class SourceSpider(scrapy.Spider):
@@ -35,6 +43,11 @@ class SourceSpider(scrapy.Spider):
         self.first_problem = self.first_problem or text
         self.logger.error("[%s] %s", self.source.id, text)
 
+    def empty_page(self, url: str, what: str = "no events") -> None:
+        """A page that yielded nothing: counted in the run's statistics and logged, not an error."""
+        self.crawler.stats.inc_value("hhevents/empty_pages")
+        self.logger.warning("[%s] %s: %s", self.source.id, url, what)
+
     def on_request_error(self, failure) -> None:
         request = failure.request
         if failure.check(HttpError):
@@ -50,6 +63,13 @@ class SourceSpider(scrapy.Spider):
             message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.problem(message, url=request.url)
 
-    def source_ref(self, source_event_id: str, url: str | None) -> list[dict[str, str | None]]:
-        """The ``sources`` value of a raw item."""
-        return [{"source_id": self.source.id, "url": url, "source_event_id": source_event_id}]
+    def source_ref(self, source_event_id: str, url: str | None, raw: Any = None) -> list[dict[str, Any]]:
+        """The ``sources`` value of a raw item; ``raw`` is the source's own record of it (provenance)."""
+        return [
+            {
+                "source_id": self.source.id,
+                "url": url,
+                "source_event_id": source_event_id,
+                "raw": jsonable(raw),
+            }
+        ]

@@ -38,6 +38,17 @@ def _when(prop: Any) -> date | datetime | None:
     return None if prop is None else prop.dt
 
 
+def raw_properties(vevent: icalendar.cal.Component) -> dict[str, str]:
+    """The occurrence's properties as iCalendar text (provenance)."""
+    raw: dict[str, str] = {}
+    for name, value in vevent.property_items(recursive=False):
+        if name in ("BEGIN", "END"):
+            continue
+        text = value.to_ical().decode("utf-8", errors="replace") if hasattr(value, "to_ical") else str(value)
+        raw[name] = f"{raw[name]}\n{text}" if name in raw else text
+    return raw
+
+
 class IcsSpider(SourceSpider):
     source_type = "ics"
 
@@ -104,5 +115,5 @@ class IcsSpider(SourceSpider):
             "venue": venue,
             "tags": tags,
             "organizer": organizer_name,
-            "sources": self.source_ref(source_event_id, feed_url),
+            "sources": self.source_ref(source_event_id, feed_url, raw=raw_properties(vevent)),
         }

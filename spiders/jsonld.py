@@ -221,9 +221,9 @@ class JsonLdSpider(SourceSpider):
             nodes.extend(find_events(data.get(syntax, [])))
         items = [item_from_event(node, response.url) for node in nodes]
         urls = [item["url"] for item in items]
-        for item in items:
+        for item, node in zip(items, nodes, strict=True):
             # A page with one event per URL is keyed by URL; several events sharing a URL (a series on
             # one page) also need their start to be told apart.
             key = item["url"] if urls.count(item["url"]) == 1 else f"{item['url']}#{item['start']}"
-            item["sources"] = self.source_ref(key, response.url)
+            item["sources"] = self.source_ref(key, response.url, raw=node)
             yield item

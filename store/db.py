@@ -9,9 +9,10 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     DateTime,
@@ -22,7 +23,9 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
@@ -85,6 +88,7 @@ class EventSourceRow(Base):
     url: Mapped[str | None] = mapped_column(Text)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    raw: Mapped[str | None] = mapped_column(Text)  # JSON: the source's own record, as last read
 
     event: Mapped[EventRow] = relationship(back_populates="sources")
 
@@ -104,6 +108,7 @@ class CrawlRunRow(Base):
     dropped: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
+    stats: Mapped[str | None] = mapped_column(Text)  # JSON: the run's own counters (drops by reason, ...)
 
 
 class UpsertOutcome(enum.StrEnum):
@@ -132,6 +137,7 @@ class CrawlRun:
     dropped: int = 0
     errors: int = 0
     message: str = ""
+    stats: dict[str, int] = field(default_factory=dict)  # e.g. {"dropped/start": 2, "empty_pages": 1}
     id: int | None = None  # set by the store
 
 
@@ -163,6 +169,24 @@ class EventStore:
         if self.engine.dialect.name == "sqlite":
             sa_event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a database made by an older version up to date: add the nullable columns it lacks.
+
+        create_all makes missing tables but never alters existing ones; new columns are always nullable,
+        so adding them is safe. (Anything bigger than that will want Alembic.)
+        """
+        inspector = inspect(self.engine)
+        with self.engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                present = {column["name"] for column in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in present and column.nullable:
+                        kind = column.type.compile(dialect=self.engine.dialect)
+                        connection.execute(
+                            text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                        )
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> EventStore:
@@ -219,6 +243,7 @@ class EventStore:
     @staticmethod
     def _record_sighting(session: Session, row: EventRow, ref: SourceRef, now: datetime) -> None:
         link = session.get(EventSourceRow, (ref.source_id, ref.source_event_id))
+        raw = None if ref.raw is None else json.dumps(ref.raw, ensure_ascii=False, sort_keys=True)
         if link is None:
             row.sources.append(
                 EventSourceRow(
@@ -227,12 +252,15 @@ class EventStore:
                     url=ref.url,
                     first_seen=now,
                     last_seen=now,
+                    raw=raw,
                 )
             )
             return
         link.last_seen = now
         if ref.url and link.url != ref.url:
             link.url = ref.url
+        if raw is not None and link.raw != raw:
+            link.raw = raw
 
     def events(self) -> list[Event]:
         """Every stored event, ordered by start time then id."""
@@ -243,6 +271,24 @@ class EventStore:
             rows = session.scalars(select(EventRow).order_by(EventRow.start_utc, EventRow.id))
             for row in rows:
                 yield self._to_event(row)
+
+    def provenance(self, event_id: str) -> list[dict[str, Any]]:
+        """Every source's sighting of an event, with the raw record it was read from."""
+        with Session(self.engine) as session:
+            row = session.get(EventRow, event_id)
+            if row is None:
+                return []
+            return [
+                {
+                    "source_id": link.source_id,
+                    "url": link.url,
+                    "source_event_id": link.source_event_id,
+                    "first_seen": link.first_seen,
+                    "last_seen": link.last_seen,
+                    "raw": None if link.raw is None else json.loads(link.raw),
+                }
+                for link in row.sources
+            ]
 
     def get(self, event_id: str) -> Event | None:
         with Session(self.engine) as session:
@@ -272,7 +318,8 @@ class EventStore:
 
     def record_run(self, run: CrawlRun) -> None:
         with Session(self.engine) as session, session.begin():
-            session.add(CrawlRunRow(**{k: v for k, v in run.__dict__.items() if k != "id"}))
+            values = {k: v for k, v in run.__dict__.items() if k not in ("id", "stats")}
+            session.add(CrawlRunRow(**values, stats=json.dumps(run.stats, sort_keys=True)))
 
     def runs(self, source_id: str | None = None) -> list[CrawlRun]:
         """Crawl runs, newest first."""
@@ -295,4 +342,5 @@ class EventStore:
 
     @staticmethod
     def _to_run(row: CrawlRunRow) -> CrawlRun:
-        return CrawlRun(**{field: getattr(row, field) for field in CrawlRun.__dataclass_fields__})
+        values = {name: getattr(row, name) for name in CrawlRun.__dataclass_fields__ if name != "stats"}
+        return CrawlRun(**values, stats=json.loads(row.stats) if row.stats else {})

@@ -176,7 +176,8 @@ def test_missing_type_lists_the_known_types(tmp_path: Path) -> None:
 
     problem = only_problem(config)
     assert (problem.line, problem.column) == (2, 5)
-    assert problem.message == "sources[0] (dunkers): missing required key 'type' (one of 'ics', 'jsonld')"
+    known = ", ".join(repr(name) for name in SOURCE_TYPES)
+    assert problem.message == f"sources[0] (dunkers): missing required key 'type' (one of {known})"
 
 
 def test_unknown_type_lists_known_types_with_did_you_mean(tmp_path: Path) -> None:
@@ -184,14 +185,14 @@ def test_unknown_type_lists_known_types_with_did_you_mean(tmp_path: Path) -> Non
 
     problem = only_problem(config)
     assert (problem.line, problem.column) == (5, 11)
+    known = ", ".join(repr(name) for name in SOURCE_TYPES)
     assert problem.message == (
-        "sources[0] (dunkers).type: unknown source type 'ical'; known types: 'ics', 'jsonld'"
-        " — did you mean 'ics'?"
+        f"sources[0] (dunkers).type: unknown source type 'ical'; known types: {known} — did you mean 'ics'?"
     )
 
 
 def test_unknown_type_still_reports_problems_of_the_common_keys(tmp_path: Path) -> None:
-    entry = GOOD_ICS.replace("type: ics", "type: rss").replace("language: sv", "language: se")
+    entry = GOOD_ICS.replace("type: ics", "type: atom").replace("language: sv", "language: se")
     config = load(tmp_path, "sources:\n" + entry)
 
     assert [(p.line, p.column) for p in config.problems] == [(5, 11), (8, 15)]
@@ -446,7 +447,7 @@ def test_control_character_is_reported_with_position(tmp_path: Path) -> None:
 
 
 def test_source_types_follow_the_union() -> None:
-    assert SOURCE_TYPES == ("ics", "jsonld")
+    assert SOURCE_TYPES == ("ics", "jsonld", "tribe", "hbg", "kultunaut", "rss", "html", "json")
 
 
 def test_source_models_are_frozen_and_validate_directly() -> None:

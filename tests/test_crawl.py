@@ -225,3 +225,23 @@ def test_broken_config_entry_skips_that_source_only(site, tmp_path):
     assert set(store.latest_runs()) == {"ohk", "down"}  # vaerftet skipped, the others ran
     store.close()
 
+
+def test_dry_run_shows_what_a_source_yields_and_stores_nothing(site, tmp_path):
+    result = hhevents("crawl", "--source", "vaerftet", "--dry-run", data_dir=tmp_path, site=site.base_url)
+    assert result.returncode == 0, result.stderr
+    assert "dry run: 5 event(s), 0 dropped (nothing stored)" in result.stderr
+    assert "Jazzaften i Værftshallen" in result.stderr and "180 DKK" in result.stderr
+    store = EventStore(tmp_path / DB_FILENAME)
+    assert store.count() == 0 and store.runs() == []
+    store.close()
+
+
+def test_provenance_keeps_the_source_record_of_each_event(crawled):
+    _, store, _ = crawled
+    jazz = next(e for e in events_of(store, "vaerftet") if e.title.startswith("Jazzaften"))
+    [sighting] = store.provenance(jazz.id)
+    assert sighting["url"] == "https://vaerftet.example/program/jazz-aften/"
+    assert (
+        sighting["raw"]["@type"] == "MusicEvent"
+        and sighting["raw"]["name"] == "Jazzaften i V&aelig;rftshallen"
+    )
