@@ -145,6 +145,8 @@ def test_one_broken_source_does_not_stop_the_others_and_each_run_is_recorded(cra
     # A broken JSON-LD block loses that page only.
     assert runs["vaerftet"].outcome == "partial" and runs["vaerftet"].new == 5
     assert "broken-jsonld" in runs["vaerftet"].message and "JSONDecodeError" in runs["vaerftet"].message
+    # An event without a start date is dropped, and the run's statistics say why.
+    assert runs["vaerftet"].dropped == 1 and runs["vaerftet"].stats["dropped/start"] == 1
     assert "down: https://down.example/calendar.ics: HTTP 500" in result.stderr
 
 
@@ -229,7 +231,8 @@ def test_broken_config_entry_skips_that_source_only(site, tmp_path):
 def test_dry_run_shows_what_a_source_yields_and_stores_nothing(site, tmp_path):
     result = hhevents("crawl", "--source", "vaerftet", "--dry-run", data_dir=tmp_path, site=site.base_url)
     assert result.returncode == 0, result.stderr
-    assert "dry run: 5 event(s), 0 dropped (nothing stored)" in result.stderr
+    assert "dry run: 5 event(s), 1 dropped (nothing stored)" in result.stderr
+    assert "uden-dato/: start: missing" in result.stderr
     assert "Jazzaften i Værftshallen" in result.stderr and "180 DKK" in result.stderr
     store = EventStore(tmp_path / DB_FILENAME)
     assert store.count() == 0 and store.runs() == []
@@ -245,3 +248,46 @@ def test_provenance_keeps_the_source_record_of_each_event(crawled):
         sighting["raw"]["@type"] == "MusicEvent"
         and sighting["raw"]["name"] == "Jazzaften i V&aelig;rftshallen"
     )
+
+
+def test_a_failing_request_is_retried_with_backoff_and_then_succeeds(site, tmp_path):
+    config = tmp_path / "sources.yaml"
+    config.write_text(SOURCES.read_text(encoding="utf-8"), encoding="utf-8")
+    path = "/ohk.example/kalender/x-wr-timezone-floating-recurring.ics"
+    site.fail(path, status=503, times=1)  # the retry consumes it
+    result = hhevents(
+        "crawl", "--source", "ohk", data_dir=tmp_path / "var", site=site.base_url, config=config
+    )
+    assert result.returncode == 0, result.stderr
+    statuses = [r.status for r in site.requests if r.path == path]
+    assert statuses[-2:] == [503, 200]
+    store = EventStore(tmp_path / "var" / DB_FILENAME)
+    assert store.latest_runs()["ohk"].outcome == "ok" and store.count() == 7
+    store.close()
+
+
+def test_requests_name_the_project_and_a_contact_url(site, tmp_path):
+    hhevents("crawl", "--source", "ohk", data_dir=tmp_path, site=site.base_url)
+    agents = {r.headers.get("User-Agent") for r in site.requests if r.path.startswith("/ohk.example/")}
+    assert any(agent.startswith("hhevents/") and "+https://" in agent for agent in agents), agents
+
+
+def test_a_source_can_set_its_own_delay_and_concurrency():
+    from config.schema import IcsSource
+    from hhevents.crawl import spider_class_for
+    from spiders.ics import IcsSpider
+
+    common = dict(
+        id="x",
+        name="X",
+        city="helsingor",
+        type="ics",
+        url="https://x.dk/a.ics",
+        category="sport",
+        language="da",
+    )
+    assert spider_class_for(IcsSource(**common)) is IcsSpider
+    polite = spider_class_for(IcsSource(**common, download_delay=5, concurrency=1))
+    assert issubclass(polite, IcsSpider)
+    assert polite.custom_settings["DOWNLOAD_DELAY"] == 5
+    assert polite.custom_settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
