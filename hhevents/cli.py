@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = command("export", "print the stored, normalised events on stdout")
     export.add_argument("--format", choices=["json"], default="json", help="output format (default: json)")
+    export.add_argument(
+        "--with-raw",
+        action="store_true",
+        help="add each source's raw record of the event (under sources[].raw), to trace a value back",
+    )
 
     serve = command("serve", "serve the published feeds over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -292,6 +297,13 @@ def cmd_export(args) -> int:
     store = EventStore(Path(args.data_dir) / DB_FILENAME)
     try:
         events = [event.model_dump(mode="json") for event in store.iter_events()]
+        if args.with_raw:
+            for event in events:
+                raw = {
+                    (p["source_id"], p["source_event_id"]): p["raw"] for p in store.provenance(event["id"])
+                }
+                for ref in event["sources"]:
+                    ref["raw"] = raw.get((ref["source_id"], ref["source_event_id"]))
     finally:
         store.close()
     try:

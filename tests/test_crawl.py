@@ -208,6 +208,16 @@ def test_export_prints_only_json_with_the_model_field_names(crawled):
         "sequence",
     }
     assert events == sorted(events, key=lambda e: (datetime.fromisoformat(e["start"]), e["id"]))
+    assert all("raw" not in ref for event in events for ref in event["sources"])
+
+
+def test_export_with_raw_adds_each_sources_own_record(crawled):
+    _, _, data_dir = crawled
+    result = hhevents("export", "--with-raw", data_dir=data_dir)
+    events = json.loads(result.stdout)
+    lugi = next(e for e in events if e["title"] == "Öresunds HK – Lugi HF")
+    assert lugi["sources"][0]["raw"]["UID"] == "match-101@ohk.example"
+    assert lugi["sources"][0]["raw"]["DTSTART"] == "20260321T150000"
 
 
 def test_unknown_source_id_is_a_usage_error(site, tmp_path):
