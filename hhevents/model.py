@@ -62,6 +62,9 @@ class SourceRef(_Strict):
     raw: dict[str, Any] | None = Field(default=None, exclude=True, repr=False)
 
 
+# Bookkeeping: kept by the store in their own columns and tables, not in the event's data.
+BOOKKEEPING_FIELDS: tuple[str, ...] = ("sources", "first_seen", "last_seen", "last_modified", "sequence")
+
 # Fields that describe the event itself; a change in any of them is a "material change" that bumps
 # last_modified and sequence. Bookkeeping fields (id, sources, first/last seen, ...) are not among them.
 MATERIAL_FIELDS: tuple[str, ...] = (
@@ -96,6 +99,7 @@ class Event(_Strict):
     timezone: str  # IANA name; start and end are expressed in it
     city: City
     category: Category
+    category_reason: str | None = None  # why it got its category, e.g. "rule music: 'konsert' in title"
     tags: tuple[str, ...] = ()
     venue: Venue = Venue()
     price: Price = Price()

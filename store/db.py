@@ -31,7 +31,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from hhevents.model import MATERIAL_FIELDS, Event, SourceRef
+from hhevents.model import BOOKKEEPING_FIELDS, Event, SourceRef
 
 DB_FILENAME = "hhevents.sqlite"
 
@@ -61,7 +61,7 @@ class EventRow(Base):
     __tablename__ = "events"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    data: Mapped[str] = mapped_column(Text)  # JSON of the material fields, as Event dumps them
+    data: Mapped[str] = mapped_column(Text)  # JSON of the event's own fields (all but bookkeeping)
     material_hash: Mapped[str] = mapped_column(String(64))
     start_utc: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     end_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -150,8 +150,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _material_json(event: Event) -> str:
-    data = event.model_dump(mode="json", include={"id", *MATERIAL_FIELDS})
+def _event_json(event: Event) -> str:
+    data = event.model_dump(mode="json", exclude=set(BOOKKEEPING_FIELDS))
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
@@ -224,6 +224,11 @@ class EventStore:
                 outcome = UpsertOutcome.CHANGED
             else:
                 outcome = UpsertOutcome.UNCHANGED
+                # Non-material fields (e.g. category_reason) may still change: refresh them quietly,
+                # without a new sequence or last_modified, since nothing a visitor sees has changed.
+                data = _event_json(event)
+                if row.data != data:
+                    row.data = data
             for ref in event.sources:
                 self._record_sighting(session, row, ref, now)
         return outcome
@@ -231,7 +236,7 @@ class EventStore:
     @staticmethod
     def _columns(event: Event, material_hash: str) -> dict:
         return {
-            "data": _material_json(event),
+            "data": _event_json(event),
             "material_hash": material_hash,
             "start_utc": event.start,
             "end_utc": event.end,

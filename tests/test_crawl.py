@@ -195,6 +195,7 @@ def test_export_prints_only_json_with_the_model_field_names(crawled):
         "timezone",
         "city",
         "category",
+        "category_reason",
         "tags",
         "venue",
         "price",
