@@ -10,7 +10,7 @@ import enum
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from hhevents.model import BOOKKEEPING_FIELDS, Event, SourceRef
+from hhevents.model import BOOKKEEPING_FIELDS, Event
+from store.merge import Sighting, merge
 
 DB_FILENAME = "hhevents.sqlite"
 
@@ -61,8 +62,8 @@ class EventRow(Base):
     __tablename__ = "events"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    data: Mapped[str] = mapped_column(Text)  # JSON of the event's own fields (all but bookkeeping)
-    material_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)  # JSON of the merged event's own fields (all but bookkeeping)
+    material_hash: Mapped[str | None] = mapped_column(String(64))
     start_utc: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     end_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     city: Mapped[str] = mapped_column(String(20), index=True)
@@ -89,6 +90,8 @@ class EventSourceRow(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     raw: Mapped[str | None] = mapped_column(Text)  # JSON: the source's own record, as last read
+    data: Mapped[str | None] = mapped_column(Text)  # JSON: this source's normalised version of the event
+    priority: Mapped[int | None] = mapped_column(Integer, default=0)  # the source's priority when last seen
 
     event: Mapped[EventRow] = relationship(back_populates="sources")
 
@@ -197,40 +200,40 @@ class EventStore:
 
     # -- events ---------------------------------------------------------------------------------------------
 
-    def upsert(self, event: Event, *, now: datetime) -> UpsertOutcome:
-        """Store one event seen by one source at ``now``.
+    def upsert(self, event: Event, *, now: datetime, priority: int = 0) -> UpsertOutcome:
+        """Store one source's version of an event (a *sighting*), seen at ``now``.
 
-        An event whose material fields are unchanged leaves its row untouched (same last_modified, same
-        sequence, so the feeds serialise to the same bytes); only the sighting's last_seen moves on.
+        ``event`` carries one source reference. Its sighting joins the group (published event) it already
+        belongs to, else the group whose id ``event.id`` names (the de-duplicate stage sets it to an
+        existing group's id when the event is a duplicate), else a new group. The published event is
+        merged from all the group's sightings (store.merge); when its material fields are unchanged the
+        row is left alone (same last_modified and sequence, so feeds serialise to the same bytes) and
+        only the sighting's last_seen moves on.
         """
-        new_hash = event.material_hash()
+        [ref] = event.sources
         with Session(self.engine) as session, session.begin():
-            row = session.get(EventRow, event.id)
+            link = session.get(EventSourceRow, (ref.source_id, ref.source_event_id))
+            group_id = link.event_id if link is not None else event.id
+            row = session.get(EventRow, group_id)
             if row is None:
-                row = EventRow(
-                    id=event.id,
-                    first_seen=now,
-                    last_modified=now,
-                    sequence=0,
-                    **self._columns(event, new_hash),
-                )
+                row = EventRow(id=group_id, first_seen=now, last_modified=now, sequence=0)
                 session.add(row)
+            link = self._record_sighting(session, row, link, event, priority, now)
+            merged = merge(group_id, [self._sighting(s) for s in row.sources])
+            new_hash = merged.material_hash()
+            if row.material_hash is None:
                 outcome = UpsertOutcome.NEW
             elif row.material_hash != new_hash:
-                for key, value in self._columns(event, new_hash).items():
-                    setattr(row, key, value)
                 row.last_modified = now
                 row.sequence += 1
                 outcome = UpsertOutcome.CHANGED
             else:
-                outcome = UpsertOutcome.UNCHANGED
-                # Non-material fields (e.g. category_reason) may still change: refresh them quietly,
+                # Non-material fields (e.g. category_reason) may still change: they are refreshed quietly,
                 # without a new sequence or last_modified, since nothing a visitor sees has changed.
-                data = _event_json(event)
-                if row.data != data:
-                    row.data = data
-            for ref in event.sources:
-                self._record_sighting(session, row, ref, now)
+                outcome = UpsertOutcome.UNCHANGED
+            for key, value in self._columns(merged, new_hash).items():
+                if getattr(row, key) != value:
+                    setattr(row, key, value)
         return outcome
 
     @staticmethod
@@ -246,29 +249,80 @@ class EventStore:
         }
 
     @staticmethod
-    def _record_sighting(session: Session, row: EventRow, ref: SourceRef, now: datetime) -> None:
-        link = session.get(EventSourceRow, (ref.source_id, ref.source_event_id))
+    def _record_sighting(
+        session: Session,
+        row: EventRow,
+        link: EventSourceRow | None,
+        event: Event,
+        priority: int,
+        now: datetime,
+    ) -> EventSourceRow:
+        [ref] = event.sources
         raw = None if ref.raw is None else json.dumps(ref.raw, ensure_ascii=False, sort_keys=True)
+        data = _event_json(event)
         if link is None:
-            row.sources.append(
-                EventSourceRow(
-                    source_id=ref.source_id,
-                    source_event_id=ref.source_event_id,
-                    url=ref.url,
-                    first_seen=now,
-                    last_seen=now,
-                    raw=raw,
-                )
+            link = EventSourceRow(
+                source_id=ref.source_id,
+                source_event_id=ref.source_event_id,
+                url=ref.url,
+                first_seen=now,
+                last_seen=now,
+                raw=raw,
+                data=data,
+                priority=priority,
             )
-            return
-        link.last_seen = now
-        if ref.url and link.url != ref.url:
-            link.url = ref.url
-        if raw is not None and link.raw != raw:
-            link.raw = raw
+            row.sources.append(link)
+            return link
+        # Assign only what differs, so an unchanged sighting writes nothing but last_seen.
+        updates = {"last_seen": now, "data": data, "priority": priority}
+        if ref.url:
+            updates["url"] = ref.url
+        if raw is not None:
+            updates["raw"] = raw
+        for key, value in updates.items():
+            if getattr(link, key) != value:
+                setattr(link, key, value)
+        return link
+
+    @staticmethod
+    def _sighting(link: EventSourceRow) -> Sighting:
+        # A sighting stored before sightings kept their own version falls back to the published one.
+        data = json.loads(link.data or link.event.data)
+        data["sources"] = [
+            {"source_id": link.source_id, "url": link.url, "source_event_id": link.source_event_id}
+        ]
+        return Sighting(Event.model_validate(data), link.priority or 0, link.first_seen)
+
+    def group_of(self, source_id: str, source_event_id: str) -> str | None:
+        """The id of the published event a source's event belongs to, if the store has seen it."""
+        with Session(self.engine) as session:
+            link = session.get(EventSourceRow, (source_id, source_event_id))
+            return None if link is None else link.event_id
+
+    def candidates(
+        self, event: Event, *, within: timedelta, exclude_source: str | None = None
+    ) -> list[Event]:
+        """Published events in ``event``'s city starting within ``within`` of it (a day for all-day ones).
+
+        Blocking by time keeps de-duplication near linear: only these are compared with the new event.
+        Groups that ``exclude_source`` already lists are left out: one source's two events are two events.
+        """
+        reach = max(within, timedelta(days=1)) if event.all_day else within
+        query = (
+            select(EventRow)
+            .where(EventRow.city == event.city)
+            .where(EventRow.start_utc >= event.start - reach, EventRow.start_utc <= event.start + reach)
+        )
+        found = []
+        with Session(self.engine) as session:
+            for row in session.scalars(query):
+                if exclude_source and any(link.source_id == exclude_source for link in row.sources):
+                    continue
+                found.append(self._to_event(row))
+        return found
 
     def events(self) -> list[Event]:
-        """Every stored event, ordered by start time then id."""
+        """Every published event, ordered by start time then id."""
         return list(self.iter_events())
 
     def iter_events(self) -> Iterator[Event]:
