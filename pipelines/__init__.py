@@ -1,10 +1,11 @@
-"""Scrapy item pipelines, in the order items pass them: normalise, then store.
+"""Scrapy item pipelines, in the order items pass them: normalise, de-duplicate, store.
 
-Each does one thing; later stages (clean, categorise, de-duplicate) slot in between by priority number.
+Each does one thing; the stages still to come (clean, categorise) slot in between by priority number.
 """
 
 ITEM_PIPELINES = {
     "pipelines.normalise.NormalisePipeline": 100,
+    "pipelines.dedupe.DedupePipeline": 500,
     "pipelines.store.StorePipeline": 900,
 }
 

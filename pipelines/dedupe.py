@@ -176,3 +176,45 @@ def best_match(event: Event, candidates: Iterable[Event], *, tolerance: timedelt
         if key > best_key:
             best, best_key = (candidate, verdict), key
     return best
+
+
+class DedupePipeline:
+    """Scrapy pipeline: point an event at the published event it duplicates, if any.
+
+    A sighting the store already knows keeps its group (so ids never flip between crawls); a new one is
+    compared with the published events of its city that start near it (blocking by time), excluding those
+    its own source already lists. The store then merges it into that group.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.store = None
+        self.tolerance = timedelta(minutes=crawler.settings.getint("HHEVENTS_DEDUPE_TOLERANCE_MINUTES", 30))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        from store import EventStore
+
+        self.store = EventStore(self.crawler.settings["HHEVENTS_DATABASE"])
+
+    def close_spider(self):
+        if self.store is not None:
+            self.store.close()
+
+    def process_item(self, item: Event) -> Event:
+        [ref] = item.sources
+        if self.store.group_of(ref.source_id, ref.source_event_id) is not None:
+            return item  # known: the store keeps it in its group
+        candidates = self.store.candidates(item, within=self.tolerance, exclude_source=ref.source_id)
+        found = best_match(item, candidates, tolerance=self.tolerance)
+        if found is None:
+            return item
+        group, verdict = found
+        self.crawler.stats.inc_value("hhevents/merged")
+        self.crawler.spider.logger.info(
+            "[%s] %r is %r of %s (%s)", ref.source_id, item.title, group.title, group.id, verdict.reason
+        )
+        return item.model_copy(update={"id": group.id})

@@ -28,6 +28,6 @@ class StorePipeline:
     def process_item(self, item: Event) -> Event:
         if self.store is None:
             return item
-        outcome = self.store.upsert(item, now=clock.now())
+        outcome = self.store.upsert(item, now=clock.now(), priority=self.crawler.spider.source.priority)
         self.crawler.stats.inc_value(f"hhevents/{outcome.value}")
         return item

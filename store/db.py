@@ -361,10 +361,11 @@ class EventStore:
     @staticmethod
     def _to_event(row: EventRow) -> Event:
         data = json.loads(row.data)
+        # The sources in the order their fields win (priority, then who saw it first).
+        links = sorted(row.sources, key=lambda s: (-(s.priority or 0), s.first_seen))
         data.update(
             sources=[
-                {"source_id": s.source_id, "url": s.url, "source_event_id": s.source_event_id}
-                for s in row.sources
+                {"source_id": s.source_id, "url": s.url, "source_event_id": s.source_event_id} for s in links
             ],
             first_seen=row.first_seen,
             last_seen=max(s.last_seen for s in row.sources) if row.sources else row.first_seen,
