@@ -46,6 +46,24 @@ Like a real site: a strong ``ETag`` (hash of the rendered bytes), ``Last-Modifie
 templated file at least the start of today, since its content changed then), ``304`` for a matching
 ``If-None-Match`` or a fresh ``If-Modified-Since``, ``HEAD``, ``Content-Length`` and keep-alive (HTTP/1.1).
 
+Recorded API responses
+----------------------
+APIs answer one path differently by query string (``?page=2``) and with meaningful statuses and headers
+(WordPress's ``X-WP-TotalPages``, a 404 that means "no events"). A folder that a URL path names may hold a
+``_snapshot.yaml`` describing its recorded responses::
+
+    headers: {X-WP-TotalPages: "2"}          # sent with every response below (optional)
+    responses:                               # the first whose query matches wins
+      - query: {page: "2"}                   # every listed parameter must be in the request, with that value
+        file: page-2-price-ranges.json       # relative to this folder; rendered like any snapshot file
+      - query: {page: "3"}
+        status: 400                          # default 200
+        file: page-3.400-past-the-end.json
+        headers: {Content-Type: application/json}
+      - file: page-1-first-page.json         # no query: the default
+
+A request that no response matches gets 404. A broken ``_snapshot.yaml`` is a 500 naming the file.
+
 Fault hooks for tests: :meth:`SnapshotServer.fail`, :meth:`SnapshotServer.delay`,
 :meth:`SnapshotServer.clear_faults`; every request is recorded in :attr:`SnapshotServer.requests`.
 
@@ -73,8 +91,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple, Self
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
 
 from hhevents import clock
 
@@ -388,6 +408,33 @@ class SnapshotServer:
 
     # -- files -------------------------------------------------------------------------------------------
 
+    def recorded_response(self, url_path: str, query: str) -> tuple[Path | None, int, dict[str, str]] | None:
+        """(file, status, headers) from the ``_snapshot.yaml`` of the folder ``url_path`` names, if any."""
+        folder = self.resolve_folder(url_path)
+        spec_path = folder / "_snapshot.yaml" if folder is not None else None
+        if spec_path is None or not spec_path.is_file():
+            return None
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8")) or {}
+        asked = parse_qs(query, keep_blank_values=True)
+        for response in spec.get("responses", []):
+            wanted = {str(k): str(v) for k, v in (response.get("query") or {}).items()}
+            if all(asked.get(key, [None])[0] == value for key, value in wanted.items()):
+                name = response.get("file")
+                file = self.resolve(f"{url_path.rstrip('/')}/{name}") if name else None
+                if name and file is None:
+                    raise ValueError(f"{spec_path.relative_to(self.root)}: no file {name!r}")
+                headers = {**(spec.get("headers") or {}), **(response.get("headers") or {})}
+                return file, int(response.get("status", 200)), {k: str(v) for k, v in headers.items()}
+        return None, 404, {}
+
+    def resolve_folder(self, url_path: str) -> Path | None:
+        """The folder a URL path names, or None (not a folder, or outside the root)."""
+        parts = [p for p in unquote(url_path).split("/") if p not in ("", ".")]
+        if ".." in parts:
+            return None
+        folder = self.root.joinpath(*parts).resolve()
+        return folder if folder.is_relative_to(self.root) and folder.is_dir() else None
+
     def resolve(self, url_path: str) -> Path | None:
         """The file a URL path maps to, or None (missing, or outside the root)."""
         rel = unquote(url_path)
@@ -487,7 +534,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(fault.status, fault.body, {"Content-Type": _PLAIN, **fault.headers})
             return
 
-        file = site.resolve(url_path)
+        status, extra_headers = 200, {}
+        try:
+            recorded = site.recorded_response(url_path, urlsplit(self.path).query)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            self._send(500, f"500 broken _snapshot.yaml: {exc}\n".encode(), {"Content-Type": _PLAIN})
+            return
+        if recorded is not None:
+            file, status, extra_headers = recorded
+            if file is None:  # a recorded status without a body, or no response matched (404)
+                self._send(status if status != 200 else 404, b"", {"Content-Type": _PLAIN, **extra_headers})
+                return
+        else:
+            file = site.resolve(url_path)
         if file is None:
             self._send(404, f"404 Not Found: {url_path}\n".encode(), {"Content-Type": _PLAIN})
             return
@@ -511,13 +570,14 @@ class _Handler(BaseHTTPRequestHandler):
 
         etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
         headers = {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)}
-        if self._not_modified(etag, modified):
+        if status == 200 and self._not_modified(etag, modified):
             self._send(304, b"", headers)
             return
         headers["Content-Type"] = ctype
         if site.cache_control:
             headers["Cache-Control"] = site.cache_control
-        self._send(200, b"" if head else data, headers, length=len(data))
+        headers.update(extra_headers)
+        self._send(status, b"" if head else data, headers, length=len(data))
 
     def _not_modified(self, etag: str, modified: int) -> bool:
         if_none_match = self.headers.get("If-None-Match")

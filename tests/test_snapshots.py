@@ -334,3 +334,55 @@ def test_snapshot_location_against_a_running_site(root: Path, snapshot_site) -> 
     url = site.url_for("https://kulturvaerftet.dk/arrangementer/?side=1")
     assert url == f"{site.base_url}/kulturvaerftet.dk/arrangementer/?side=1"
     assert get(url)[2] == b"listing"
+
+
+# -- recorded API responses (_snapshot.yaml) -------------------------------------------------------------
+
+
+def api_root(root: Path) -> Path:
+    write(root, "api.example/events/page-1.json", '[{"id": 1}]')
+    write(root, "api.example/events/page-2.json", '[{"id": 2, "on": "{{ +1d }}"}]')
+    write(root, "api.example/events/past-the-end.json", '{"code": "rest_post_invalid_page_number"}')
+    write(
+        root,
+        "api.example/events/_snapshot.yaml",
+        "headers: {X-WP-TotalPages: '2'}\n"
+        "responses:\n"
+        "  - query: {page: '2', per_page: 50}\n"
+        "    file: page-2.json\n"
+        "  - query: {page: '3'}\n"
+        "    status: 400\n"
+        "    file: past-the-end.json\n"
+        "  - query: {page: '9'}\n"
+        "    status: 410\n"
+        "  - file: page-1.json\n",
+    )
+    return root
+
+
+def test_recorded_responses_are_chosen_by_query(root: Path, snapshot_site) -> None:
+    site = snapshot_site(api_root(root), today=date(2026, 3, 27))
+    status, headers, body = get(site.url("/api.example/events?per_page=50&page=2"))
+    assert (status, body) == (200, b'[{"id": 2, "on": "2026-03-28"}]')  # rendered like any snapshot
+    assert headers["X-WP-TotalPages"] == "2" and headers["Content-Type"].startswith("application/json")
+    assert get(site.url("/api.example/events?page=1"))[2] == b'[{"id": 1}]'
+    assert get(site.url("/api.example/events"))[2] == b'[{"id": 1}]'  # the default: no query listed
+
+
+def test_recorded_responses_carry_their_status(root: Path, snapshot_site) -> None:
+    site = snapshot_site(api_root(root))
+    status, headers, body = get(site.url("/api.example/events?page=3"))
+    assert status == 400 and b"rest_post_invalid_page_number" in body and headers["X-WP-TotalPages"] == "2"
+    assert get(site.url("/api.example/events?page=9"))[0] == 410
+
+
+def test_a_query_missing_a_listed_parameter_falls_through(root: Path, snapshot_site) -> None:
+    site = snapshot_site(api_root(root))
+    assert get(site.url("/api.example/events?page=2"))[2] == b'[{"id": 1}]'  # per_page=50 was not asked
+
+
+def test_a_broken_snapshot_yaml_is_a_500_naming_it(root: Path, snapshot_site) -> None:
+    write(root, "api.example/x/_snapshot.yaml", "responses:\n  - file: missing.json\n")
+    site = snapshot_site(root)
+    status, _, body = get(site.url("/api.example/x"))
+    assert status == 500 and b"_snapshot.yaml" in body and b"missing.json" in body
