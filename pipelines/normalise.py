@@ -17,7 +17,9 @@ import lxml.html
 from pydantic import ValidationError
 
 from config.schema import SourceBase, check_timezone
+from hhevents import clock
 from hhevents.cities import CITY_COUNTRIES, CITY_CURRENCIES
+from hhevents.datetext import DateTextError, parse_datetext
 from hhevents.model import CATEGORIES, CITIES, LANGUAGES, Event, Status, ensure_aware
 
 
@@ -133,16 +135,51 @@ def parse_when(value: Any, field: str) -> date | datetime:
         raise NormaliseError(f"{field}: {text!r} is not an ISO 8601 date or datetime") from None
 
 
+def parse_when_text(
+    value: Any, field: str, zone: ZoneInfo, language: str | None, now: datetime | None = None
+) -> tuple[date | datetime, date | datetime | None]:
+    """(value, exclusive end or None): ISO as :func:`parse_when`; other text read by hhevents.datetext.
+
+    Without a ``language`` only ISO is accepted. A text that names a range ("kl. 19-21", "25.–26. februar")
+    also gives its end; a year-less date is resolved relative to ``now`` (default: hhevents.clock.now()).
+    """
+    try:
+        return parse_when(value, field), None
+    except NormaliseError:
+        if language is None or not isinstance(value, str) or not value.strip():
+            raise
+    try:
+        when = parse_datetext(value, language=language, zone=zone, now=now or clock.now())
+    except DateTextError as exc:
+        raise NormaliseError(f"{field}: {exc}") from None
+    return when.start, when.end
+
+
 def map_times(
-    start: Any, end: Any, zone: ZoneInfo, all_day_hint: bool | None = None
+    start: Any,
+    end: Any,
+    zone: ZoneInfo,
+    all_day_hint: bool | None = None,
+    *,
+    language: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[datetime, datetime | None, bool]:
     """(start, exclusive end, all_day), aware and in ``zone``.
 
     Offset-less values are local wall time in the source's zone; values with an offset are the instant they
     say, shown in the zone. An all-day event gets local midnights, with a one-day end when none is given.
+    With a ``language``, non-ISO text ("lördag 14 juni kl. 19-21") is read too: a start text naming a range
+    fills the end when none is given; an end text names the last day (or the end time).
     """
-    start_value = parse_when(start, "start")
-    end_value = parse_when(end, "end") if end not in (None, "") else None
+    start_value, text_end = parse_when_text(start, "start", zone, language, now)
+    if end in (None, ""):
+        end_value = text_end
+    else:
+        end_value, end_range_end = parse_when_text(end, "end", zone, language, now)
+        if end_range_end is not None:
+            end_value = end_range_end
+        elif isinstance(end, str) and type(end_value) is date and not _is_iso_date(end):
+            end_value += timedelta(days=1)  # "30 augusti" is the last day; the model's end is exclusive
     all_day = not isinstance(start_value, datetime) if all_day_hint is None else all_day_hint
 
     def at_midnight(day: date) -> datetime:
@@ -171,6 +208,10 @@ def map_times(
     if end_dt is not None and end_dt.timestamp() < start_dt.timestamp():
         raise NormaliseError(f"end {end_dt.isoformat()} is before start {start_dt.isoformat()}")
     return start_dt, end_dt, False
+
+
+def _is_iso_date(text: str) -> bool:
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()) is not None
 
 
 # -- place and price -----------------------------------------------------------------------------------------
@@ -279,7 +320,11 @@ def normalise_item(item: Mapping[str, Any], source: SourceBase) -> Event:
         zone = ZoneInfo(check_timezone(zone_name))
     except ValueError as exc:
         raise NormaliseError(f"timezone: {exc}") from None
-    start, end, all_day = map_times(item.get("start"), item.get("end"), zone, item.get("all_day"))
+    # Date text ("lördag 14 juni kl. 19") is read in the item's language, relative to now (year-less dates).
+    language = item.get("language") if item.get("language") in LANGUAGES else source.language
+    start, end, all_day = map_times(
+        item.get("start"), item.get("end"), zone, item.get("all_day"), language=language, now=clock.now()
+    )
     try:
         return Event(
             id=Event.make_id(source.id, str(refs[0]["source_event_id"])),
