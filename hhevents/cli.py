@@ -23,6 +23,7 @@ from rich.text import Text
 from hhevents import __version__
 
 DEFAULT_CONFIG = Path("config/sources.yaml")
+DEFAULT_CATEGORIES = Path("config/categories.yaml")
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_OUT = Path("public")
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
@@ -44,6 +45,13 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         default=default(DEFAULT_CONFIG),
         metavar="PATH",
         help=f"the sources file (default: {DEFAULT_CONFIG})",
+    )
+    parser.add_argument(
+        "--categories",
+        type=Path,
+        default=default(DEFAULT_CATEGORIES),
+        metavar="PATH",
+        help=f"the category rules (default: {DEFAULT_CATEGORIES})",
     )
     parser.add_argument(
         "--data-dir",
@@ -226,6 +234,7 @@ def cmd_crawl(args) -> int:
             log_level="INFO" if args.verbose else "WARNING",
             dry_run=args.dry_run,
             observer=observer,
+            categories=args.categories,
         )
     if args.dry_run:
         print_dry_run(seen, lost)

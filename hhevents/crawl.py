@@ -33,7 +33,12 @@ def user_agent() -> str:
 
 
 def crawl_settings(
-    data_dir: Path, *, log_level: str = "WARNING", snapshot_site: str | None = None, dry_run: bool = False
+    data_dir: Path,
+    *,
+    log_level: str = "WARNING",
+    snapshot_site: str | None = None,
+    dry_run: bool = False,
+    categories: Path | None = None,
 ) -> dict[str, Any]:
     """Scrapy settings for a crawl writing into ``data_dir``, from the web or from a snapshot site."""
     from pipelines import EXTENSIONS, ITEM_PIPELINES
@@ -60,6 +65,7 @@ def crawl_settings(
         "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.RetryBackoff": 560},  # after Retry (550) re-schedules
         "HHEVENTS_DATABASE": str(database_path(data_dir)),
         "HHEVENTS_DRY_RUN": dry_run,
+        "HHEVENTS_CATEGORIES": str(Path(categories).resolve()) if categories else None,
         # Conditional requests (ETag / Last-Modified) against the source, answered from this cache on 304.
         "HTTPCACHE_ENABLED": True,
         "HTTPCACHE_DIR": str(data_dir / "httpcache"),
@@ -123,6 +129,7 @@ def run_crawl(
     log_level: str = "WARNING",
     dry_run: bool = False,
     observer: CrawlObserver | None = None,
+    categories: Path | None = None,
 ) -> dict[str, CrawlRun]:
     """Crawl ``sources`` (in this process, once) and return the run record of each, by source id.
 
@@ -140,7 +147,9 @@ def run_crawl(
     finally:
         store.close()
     process = CrawlerProcess(
-        crawl_settings(data_dir, log_level=log_level, snapshot_site=snapshot_site, dry_run=dry_run)
+        crawl_settings(
+            data_dir, log_level=log_level, snapshot_site=snapshot_site, dry_run=dry_run, categories=categories
+        )
     )
     for source in sources:
         crawler = process.create_crawler(spider_class_for(source))

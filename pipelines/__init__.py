@@ -1,10 +1,11 @@
-"""Scrapy item pipelines, in the order items pass them: normalise, de-duplicate, store.
+"""Scrapy item pipelines, in the order items pass them: normalise, categorise, de-duplicate, store.
 
-Each does one thing; the stages still to come (clean, categorise) slot in between by priority number.
+Each does one thing; a new stage slots in between by priority number.
 """
 
 ITEM_PIPELINES = {
     "pipelines.normalise.NormalisePipeline": 100,
+    "pipelines.categorise.CategorisePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 500,
     "pipelines.store.StorePipeline": 900,
 }

@@ -82,3 +82,12 @@ def wait_for_http(url: str, process: subprocess.Popen | None = None, timeout: fl
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def source_tags(event) -> tuple[str, ...]:
+    """The tags an adapter gave an event: its tags without the sub-tags the category rules added."""
+    from config.categories import load_categories
+
+    rules = load_categories(REPO / "config" / "categories.yaml").rules
+    ours = set(rules.names) if rules is not None else set()
+    return tuple(tag for tag in event.tags if tag not in ours)

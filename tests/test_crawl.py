@@ -87,7 +87,9 @@ def test_ics_status_all_day_missing_end_and_escapes(crawled):
     assert by_title["Öresunds HK – HK Malmö (efter sommartidens början)"].end is None
     lugi = by_title["Öresunds HK – Lugi HF"]
     assert lugi.description == "Seriematch i division 1. Insläpp från 14.00, fri entré för barn."
-    assert lugi.tags == ("handboll", "match")
+    # The source's own categories first, then the sub-tag the category rules found in them.
+    assert lugi.tags == ("handboll", "match", "handball")
+    assert lugi.category_reason == "source category matched 'handboll' (sport/handball)"
     assert lugi.venue.name == "Helsingborg Arena" and lugi.venue.country == "SE"
     assert lugi.city == "helsingborg" and lugi.category == "sport" and lugi.language == "sv"
 

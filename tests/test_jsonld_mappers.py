@@ -1,16 +1,35 @@
-"""The pure functions of the spiders: schema.org JSON-LD mappers (spiders/jsonld.py) and iCalendar decoding
-(spiders/ics.py). The crawl-level behaviour over whole pages and feeds is in test_crawl.py.
+"""The pure functions of the spiders: schema.org JSON-LD mappers, JSON-LD repair and eventSchedule expansion
+(spiders/jsonld.py) and iCalendar decoding (spiders/ics.py). The crawl-level behaviour over whole pages and
+feeds is in test_crawl.py and test_spider_jsonld.py.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from spiders.ics import decode_calendar, parse_calendar
-from spiders.jsonld import find_events, item_from_event, map_end, map_language, map_location, map_offers
+from spiders.jsonld import (
+    ScheduleError,
+    expand_schedule,
+    find_events,
+    index_nodes,
+    is_reference,
+    item_from_event,
+    map_end,
+    map_keywords,
+    map_language,
+    map_location,
+    map_offers,
+    map_organizer,
+    map_status,
+    parse_json_block,
+    resolve_references,
+    utc_as_local,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PAGE = "https://vaerftet.example/program/side/2/"
@@ -258,6 +277,289 @@ def test_item_uses_event_field_names_and_leaves_values_for_normalise():
         "organizer": "Museet",
         "language": "da",
     }
+
+
+# -- wrappers, references, sub-events ------------------------------------------------------------------------
+
+
+def test_events_in_itemlist_inside_main_entity_are_found():
+    event = {"@type": "Event", "name": "Jazzkväll"}
+    data = [
+        {
+            "@type": "WebPage",
+            "mainEntity": {
+                "@type": "ItemList",
+                "itemListElement": [{"@type": "ListItem", "position": 1, "item": event}],
+            },
+        }
+    ]
+    assert list(find_events(data)) == [event]
+
+
+def test_events_of_a_place_or_organization_are_found():
+    data = [{"@type": "MusicVenue", "name": "Dunkers", "event": [{"@type": "MusicEvent", "name": "Konsert"}]}]
+    assert names(data) == ["Konsert"]
+
+
+def test_event_series_is_an_event():
+    assert names([{"@type": "EventSeries", "name": "Shakespeare på Kronborg"}]) == ["Shakespeare på Kronborg"]
+
+
+def test_references_are_resolved_from_the_page_index():
+    organisation = {"@type": "Organization", "@id": "#org", "name": "Kulturværftet"}
+    event = {"@type": "Event", "name": "Loppemarked", "organizer": {"@id": "#org"}, "offers": [{"@id": "#x"}]}
+    index = index_nodes([{"@graph": [organisation, event]}])
+    assert set(index) == {"#org"}
+    resolved = resolve_references(event, index)
+    assert resolved["organizer"] is organisation
+    assert resolved["offers"] == [{"@id": "#x"}]  # unknown: left as it is
+    assert is_reference({"@type": "Event", "@id": "#e"}) and not is_reference(event)
+
+
+# -- broken JSON-LD ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{"name": "Jazz", // kommentar\n "x": 1}', {"name": "Jazz", "x": 1}),
+        ('/* start */ {"url": "https://dunkers.example//a"}', {"url": "https://dunkers.example//a"}),
+        ('<![CDATA[ {"a": 1} ]]>', {"a": 1}),
+        ('// <![CDATA[\n{"a": 1}\n// ]]>', {"a": 1}),
+        ('<!-- {"a": 1} -->', {"a": 1}),
+        ('{"a": [1, 2,], "b": 3,}', {"a": [1, 2], "b": 3}),
+        ('{"a": 1,, "b": 2}', {"a": 1, "b": 2}),
+        ('{"a": 1}}', {"a": 1}),
+        ('{"a": 1}\n}\n];', {"a": 1}),
+        ('\x0c{"a":\x1f "x\x0by"}', {"a": "x y"}),
+        ("{&quot;a&quot;: &quot;R&amp;B&quot;}", {"a": "R&B"}),
+        ('{"a": "komma, } och // inte kommentar"}', {"a": "komma, } och // inte kommentar"}),
+    ],
+)
+def test_broken_json_is_repaired(text, value):
+    assert parse_json_block(text)[0] == [value]
+
+
+def test_valid_json_is_not_repaired_and_keeps_raw_newlines_in_strings():
+    assert parse_json_block('{"a": "rad 1\nrad 2"}') == ([{"a": "rad 1\nrad 2"}], False)
+
+
+def test_concatenated_objects_are_all_read():
+    assert parse_json_block('{"a": 1}\n{"b": 2}')[0] == [{"a": 1}, {"b": 2}]
+
+
+@pytest.mark.parametrize("text", ['{"a": 1,,,', "{ a: 1 }", "{'a': 1}", "", '{"a": 1} trailing words'])
+def test_json_beyond_repair_is_a_decode_error(text):
+    with pytest.raises(json.JSONDecodeError):
+        parse_json_block(text)
+
+
+# -- more mappers --------------------------------------------------------------------------------------------
+
+
+def test_place_latitude_and_longitude_without_geo():
+    place = {"@type": "Place", "name": "Stortorget", "latitude": "56.0444", "longitude": 12.6941}
+    venue = map_location(place)
+    assert (venue["latitude"], venue["longitude"]) == ("56.0444", 12.6941)
+
+
+def test_price_specification_min_and_max():
+    offer = {"@type": "Offer", "priceCurrency": "SEK", "priceSpecification": {"minPrice": 20, "maxPrice": 40}}
+    assert map_offers(offer) == {"currency": "SEK", "min": 20.0, "max": 40.0}
+
+
+@pytest.mark.parametrize(
+    ("price", "low", "high"),
+    [("180 kr", 180.0, 180.0), ("1 200 SEK", 1200.0, 1200.0), ("100–200 kr", 100.0, 200.0), (95, 95.0, 95.0)],
+)
+def test_price_text_with_units_and_ranges(price, low, high):
+    assert map_offers({"price": price, "priceCurrency": "SEK"}) == {
+        "currency": "SEK",
+        "min": low,
+        "max": high,
+    }
+
+
+def test_currency_kr_is_left_to_the_city():
+    assert map_offers({"price": "80", "priceCurrency": "kr"}) == {"currency": None, "min": 80.0, "max": 80.0}
+
+
+def test_foreign_currency_is_kept_as_words():
+    offers = [{"price": "13.00", "priceCurrency": "USD"}, {"price": "20", "priceCurrency": "USD"}]
+    assert map_offers(offers) == {"currency": None, "text": "13–20 USD"}
+
+
+def test_several_organizers_are_joined():
+    organizers = [{"@type": "Organization", "name": "Fritid Helsingborg"}, "Helsingborgs padelklubb"]
+    assert map_organizer(organizers) == "Fritid Helsingborg, Helsingborgs padelklubb"
+    assert map_organizer([{"@id": "#org"}]) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("https://schema.org/EventCancelled", "https://schema.org/EventCancelled"),
+        ("EventPostponed", "EventPostponed"),
+        ({"@id": "https://schema.org/EventRescheduled"}, "https://schema.org/EventRescheduled"),
+        (None, None),
+    ],
+)
+def test_event_status_as_url_word_or_node(value, status):
+    assert map_status(value) == status
+
+
+def test_keywords_as_text_list_or_defined_terms():
+    assert map_keywords("jazz, konsert ,") == ["jazz", "konsert"]
+    terms = [{"@type": "DefinedTerm", "name": "Idrott"}, "Barn"]
+    assert map_keywords(terms) == ["Idrott", "Barn"]
+
+
+def test_keywords_become_tags_and_control_characters_spaces():
+    node = {"@type": "Event", "name": "Kör\x0bsång", "startDate": "2026-04-01", "keywords": "kör"}
+    item = item_from_event(node, PAGE)
+    assert (item["title"], item["tags"]) == ("Kör sång", ["kör"])
+
+
+@pytest.mark.parametrize(
+    ("value", "local"),
+    [
+        ("2030-02-11T15:15:00+00:00", "2030-02-11T15:15:00"),
+        ("2026-04-18T10:00:00Z", "2026-04-18T10:00:00"),
+        ("2026-04-18T10:00:00.000z", "2026-04-18T10:00:00.000"),
+        ("2026-04-18T10:00:00+0000", "2026-04-18T10:00:00"),
+        ("2026-04-18T10:00+00", "2026-04-18T10:00"),
+        ("2026-04-18T10:00:00+02:00", "2026-04-18T10:00:00+02:00"),  # a real offset is kept
+        ("2026-04-18", "2026-04-18"),
+        (None, None),
+    ],
+)
+def test_utc_as_local_drops_only_a_utc_designator(value, local):
+    assert utc_as_local(value) == local
+
+
+# -- expand_schedule -----------------------------------------------------------------------------------------
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+WINDOW = (datetime(2026, 3, 13, 12, tzinfo=COPENHAGEN), datetime(2026, 5, 19, 12, tzinfo=COPENHAGEN))
+
+
+def schedule(**values):
+    return {"@type": "Schedule", **values}
+
+
+def test_weekly_schedule_with_except_date_and_end():
+    found = expand_schedule(
+        schedule(
+            startDate="2026-03-01",
+            endDate="2026-04-14",
+            repeatFrequency="P1W",
+            byDay="https://schema.org/Tuesday",
+            startTime="14:00",
+            endTime="16:00:00",
+            exceptDate=["2026-04-07"],
+        ),
+        {},
+        WINDOW,
+        COPENHAGEN,
+    )
+    assert found == [
+        ("2026-03-17T14:00:00", "2026-03-17T16:00:00"),
+        ("2026-03-24T14:00:00", "2026-03-24T16:00:00"),
+        ("2026-03-31T14:00:00", "2026-03-31T16:00:00"),
+        ("2026-04-14T14:00:00", "2026-04-14T16:00:00"),
+    ]
+
+
+def test_repeat_count_counts_from_the_schedule_start():
+    found = expand_schedule(
+        schedule(startDate="2026-03-10", repeatFrequency="P1D", repeatCount=5, startTime="09:00"),
+        {},
+        WINDOW,
+        COPENHAGEN,
+    )
+    # The 10th to the 14th; the window opens on the 13th at noon.
+    assert [start for start, _ in found] == ["2026-03-14T09:00:00"]
+
+
+def test_nth_weekday_by_month_week_and_ical_code():
+    by_week = schedule(byDay="Wednesday", byMonthWeek=[1, 3], startTime="20:00")
+    by_code = schedule(repeatFrequency="P1M", byDay="2MO", startTime="18:00")
+    assert [s for s, _ in expand_schedule(by_week, {}, WINDOW, COPENHAGEN)][:3] == [
+        "2026-03-18T20:00:00",
+        "2026-04-01T20:00:00",
+        "2026-04-15T20:00:00",
+    ]
+    assert [s for s, _ in expand_schedule(by_code, {}, WINDOW, COPENHAGEN)] == [
+        "2026-04-13T18:00:00",
+        "2026-05-11T18:00:00",
+    ]
+
+
+def test_end_time_before_start_time_ends_the_next_day():
+    found = expand_schedule(
+        schedule(startDate="2026-04-03", endDate="2026-04-03", startTime="22:00", endTime="02:00"),
+        {},
+        WINDOW,
+        COPENHAGEN,
+    )
+    assert found == [("2026-04-03T22:00:00", "2026-04-04T02:00:00")]
+
+
+def test_event_start_time_and_duration_fill_in_for_the_schedule():
+    event = {"startDate": "2026-01-04T15:00:00", "duration": "PT1H30M"}
+    found = expand_schedule(schedule(repeatFrequency="Weekly", byDay=["Sunday"]), event, WINDOW, COPENHAGEN)
+    assert found[0] == ("2026-03-15T15:00:00", "2026-03-15T16:30:00") and len(found) == 10
+
+
+def test_schedule_without_times_gives_dates():
+    found = expand_schedule(
+        schedule(startDate="2026-05-14", endDate="2026-05-17", repeatFrequency="P1D"), {}, WINDOW, COPENHAGEN
+    )
+    assert found == [("2026-05-14", None), ("2026-05-15", None), ("2026-05-16", None), ("2026-05-17", None)]
+
+
+def test_schedule_in_another_zone_keeps_its_offset():
+    found = expand_schedule(
+        schedule(
+            startDate="2026-04-01", endDate="2026-04-01", startTime="19:00", scheduleTimezone="Europe/London"
+        ),
+        {},
+        WINDOW,
+        COPENHAGEN,
+    )
+    assert found == [("2026-04-01T19:00:00+01:00", None)]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"repeatFrequency": "PT1H", "startDate": "2026-04-01"},
+        {"repeatFrequency": "P1W"},  # weekly on which day?
+        {"byDay": "PublicHolidays"},
+        {"byMonthDay": "first"},
+        {"startDate": "2026-04-01", "scheduleTimezone": "Europe/Helsingør"},
+        # Rules that never match: dateutil would search for them until the year 9999.
+        {"byMonth": 2, "byMonthDay": 31},
+        {"byMonth": 13, "startDate": "2026-04-01"},
+        {"repeatFrequency": "P1M", "byDay": "6MO"},
+    ],
+)
+def test_schedule_that_cannot_be_expanded_says_why(values):
+    with pytest.raises(ScheduleError):
+        expand_schedule(schedule(**values), {}, WINDOW, COPENHAGEN)
+
+
+def test_schedule_that_began_long_ago_keeps_its_rhythm():
+    # Every third day since 1900-01-01: 46,092 days to 2026-03-13, a multiple of 3, so the 13th is in step.
+    found = expand_schedule(schedule(startDate="1900-01-01", repeatFrequency="P3D"), {}, WINDOW, COPENHAGEN)
+    assert [start for start, _ in found[:3]] == [
+        "2026-03-16",
+        "2026-03-19",
+        "2026-03-22",
+    ]  # 13th: before noon
+    # Every other month on the 31st since January 2017: March 2026 is in step, May 31 after the window.
+    monthly = schedule(startDate="2017-01-31", repeatFrequency="P2M", startTime="10:00")
+    assert [start for start, _ in expand_schedule(monthly, {}, WINDOW, COPENHAGEN)] == ["2026-03-31T10:00:00"]
 
 
 # -- spiders/ics.py: decode_calendar and parse_calendar ------------------------------------------------------
