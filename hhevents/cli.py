@@ -75,6 +75,13 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "(offline runs; env HHEVENTS_SNAPSHOT_SITE)",
     )
     parser.add_argument(
+        "--keep-past-days",
+        type=int,
+        default=default(60),
+        metavar="N",
+        help="events that ended more than N days ago are pruned after each crawl (default: 60)",
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -113,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show what the sources yield, as a table, without storing anything",
     )
+
+    command(
+        "status", "one row per source: last run, outcome, events against its history, broken ones flagged"
+    )
+    command("prune", "delete stored events that ended more than --keep-past-days ago")
 
     publish = command("publish", "write the feeds from the stored events into the --out folder")
     publish.add_argument(
@@ -240,7 +252,11 @@ def cmd_crawl(args) -> int:
         print_dry_run(seen, lost)
         return EXIT_OK
     print_runs(runs.values())
-    broken = [run for run in runs.values() if run.outcome in ("failed", "partial")]
+    pruned = prune(args)
+    if pruned:
+        err.print(f"pruned {pruned} event(s) that ended more than {args.keep_past_days} days ago")
+    # A cron job should notice lost data: a failed source, or errors on a page or item.
+    broken = [run for run in runs.values() if run.outcome == "failed" or run.errors]
     return EXIT_PROBLEMS if broken or loaded.problems else EXIT_OK
 
 
@@ -263,17 +279,94 @@ def print_dry_run(seen, lost) -> None:
         err.print(Text.assemble(("dropped ", "yellow"), reason), soft_wrap=True)
 
 
+OUTCOME_COLOURS = {"ok": "green", "degraded": "yellow", "failed": "bold red"}
+
+
+def prune(args) -> int:
+    """Drop events that ended more than --keep-past-days ago; how many."""
+    from datetime import timedelta
+
+    from hhevents import clock
+    from store import EventStore
+    from store.db import DB_FILENAME
+
+    store = EventStore(Path(args.data_dir) / DB_FILENAME)
+    try:
+        return store.prune(clock.now() - timedelta(days=args.keep_past_days))
+    finally:
+        store.close()
+
+
+def cmd_prune(args) -> int:
+    pruned = prune(args)
+    err.print(f"pruned {pruned} event(s) that ended more than {args.keep_past_days} days ago")
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    """One row per configured source: its last run, against its history; broken ones flagged."""
+    from pipelines.health import COVERAGE_FIELDS, HISTORY, broken_reason, median_items
+    from store import EventStore
+    from store.db import DB_FILENAME
+
+    loaded = load_config(args.config)
+    store = EventStore(Path(args.data_dir) / DB_FILENAME)
+    try:
+        latest = store.latest_runs()
+        table = Table(title=f"sources in {args.config}", title_justify="left")
+        table.add_column("source", no_wrap=True)
+        for column in ("last run", "outcome", "events", "usual", "removed", "coverage", "state"):
+            table.add_column(column, justify="right" if column in ("events", "usual", "removed") else "left")
+        reasons: list[tuple[str, str]] = []
+        any_broken = False
+        for source in loaded.sources:
+            run = latest.get(source.id)
+            if run is None:
+                table.add_row(
+                    source.id, "never", "", "", "", "", "", "disabled" if not source.enabled else ""
+                )
+                continue
+            history = store.healthy_runs(source.id, limit=HISTORY + 1)
+            broken = broken_reason(run, history)
+            any_broken = any_broken or bool(broken)
+            typical = median_items([r for r in history if r.id != run.id][:HISTORY])
+            coverage = " ".join(
+                f"{name[0]}{run.coverage[name]:.0%}" for name in COVERAGE_FIELDS if name in run.coverage
+            )
+            state = (
+                "[bold red]BROKEN[/]" if broken else ("disabled" if not source.enabled else "[green]ok[/]")
+            )
+            table.add_row(
+                source.id,
+                run.finished.astimezone().strftime("%Y-%m-%d %H:%M"),
+                f"[{OUTCOME_COLOURS.get(run.outcome, 'white')}]{run.outcome}[/]",
+                str(run.items),
+                "" if typical is None else f"{typical:g}",
+                str(run.removed),
+                coverage,
+                state,
+            )
+            if broken or run.message:
+                reasons.append((source.id, broken or run.message))
+    finally:
+        store.close()
+    table.caption = "coverage: share of events with e(nd), v(enue), p(rice), i(mage)"
+    err.print(table)
+    for source_id, reason in reasons:
+        err.print(Text.assemble((source_id, "bold"), f": {reason}"), soft_wrap=True)
+    return EXIT_PROBLEMS if any_broken or loaded.problems else EXIT_OK
+
+
 def print_runs(runs) -> None:
     runs = list(runs)
     table = Table(title="crawl", title_justify="left")
     table.add_column("source", no_wrap=True)  # ids are what operators grep for: never cut them
     table.add_column("outcome")
-    for column in ("items", "new", "changed", "unchanged", "dropped", "errors"):
+    for column in ("items", "new", "changed", "unchanged", "removed", "dropped", "errors"):
         table.add_column(column, justify="right")
-    colours = {"ok": "green", "empty": "yellow", "partial": "yellow", "failed": "bold red"}
     for run in runs:
-        counts = (run.items, run.new, run.changed, run.unchanged, run.dropped, run.errors)
-        outcome = f"[{colours.get(run.outcome, 'white')}]{run.outcome}[/]"
+        counts = (run.items, run.new, run.changed, run.unchanged, run.removed, run.dropped, run.errors)
+        outcome = f"[{OUTCOME_COLOURS.get(run.outcome, 'white')}]{run.outcome}[/]"
         table.add_row(run.source_id, outcome, *map(str, counts))
     err.print(table)
     # Problems go below the table, unabbreviated: an operator needs the whole URL and reason.
@@ -360,6 +453,8 @@ def cmd_demo(args) -> int:
 
 COMMANDS = {
     "check-config": cmd_check_config,
+    "status": cmd_status,
+    "prune": cmd_prune,
     "crawl": cmd_crawl,
     "publish": cmd_publish,
     "export": cmd_export,

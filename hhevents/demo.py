@@ -65,8 +65,8 @@ def print_summary(console: Console, events, runs) -> None:
         table.add_row(CITY_NAMES[city], category, str(count))
     console.print(table)
     cancelled = sum(1 for e in events if e.status == "cancelled")
-    ok = [sid for sid, run in runs.items() if run.outcome in ("ok", "empty")]
-    broken = [f"{sid} ({run.message})" for sid, run in runs.items() if run.outcome not in ("ok", "empty")]
+    ok = [sid for sid, run in runs.items() if run.outcome == "ok"]
+    broken = [f"{sid} ({run.message})" for sid, run in runs.items() if run.outcome != "ok"]
     console.print(f"events: {len(events)}, cancelled: {cancelled}")
     console.print(
         f"sources ok: {len(ok)}, broken: {len(broken)}" + (f" — {'; '.join(broken)}" if broken else "")

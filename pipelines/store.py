@@ -1,4 +1,4 @@
-"""Scrapy pipeline: store each normalised Event, counting new, changed and unchanged ones."""
+"""Scrapy pipeline: store each event, counting new, changed and unchanged ones and the fields they carry."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class StorePipeline:
         return cls(crawler)
 
     def open_spider(self):
+        # The source event ids this run stored: the health extension retires the ones it no longer lists.
+        self.crawler.spider.seen_ids = set()
         # A dry run (crawl --dry-run) shows what a source yields and stores nothing.
         if not self.crawler.settings.getbool("HHEVENTS_DRY_RUN"):
             self.store = EventStore(self.crawler.settings["HHEVENTS_DATABASE"])
@@ -28,6 +30,19 @@ class StorePipeline:
     def process_item(self, item: Event) -> Event:
         if self.store is None:
             return item
-        outcome = self.store.upsert(item, now=clock.now(), priority=self.crawler.spider.source.priority)
-        self.crawler.stats.inc_value(f"hhevents/{outcome.value}")
+        spider = self.crawler.spider
+        outcome = self.store.upsert(item, now=clock.now(), priority=spider.source.priority)
+        spider.seen_ids.add(item.sources[0].source_event_id)
+        stats = self.crawler.stats
+        stats.inc_value(f"hhevents/{outcome.value}")
+        # Field coverage: a sharp fall against the source's history means its page changed under us.
+        present = {
+            "end": item.end is not None,
+            "venue": bool(item.venue.name or item.venue.street_address),
+            "price": item.price.free is not None or item.price.min is not None,
+            "image": bool(item.image),
+        }
+        for name, has in present.items():
+            if has:
+                stats.inc_value(f"hhevents/coverage/{name}")
         return item

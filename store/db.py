@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -92,6 +93,8 @@ class EventSourceRow(Base):
     raw: Mapped[str | None] = mapped_column(Text)  # JSON: the source's own record, as last read
     data: Mapped[str | None] = mapped_column(Text)  # JSON: this source's normalised version of the event
     priority: Mapped[int | None] = mapped_column(Integer, default=0)  # the source's priority when last seen
+    # Healthy runs of the source in a row that did not list it; two remove the sighting (see reconcile).
+    missed_runs: Mapped[int | None] = mapped_column(Integer, default=0)
 
     event: Mapped[EventRow] = relationship(back_populates="sources")
 
@@ -112,6 +115,12 @@ class CrawlRunRow(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     stats: Mapped[str | None] = mapped_column(Text)  # JSON: the run's own counters (drops by reason, ...)
+    pages: Mapped[int | None] = mapped_column(Integer, default=0)
+    http_errors: Mapped[int | None] = mapped_column(Integer, default=0)
+    scraped: Mapped[int | None] = mapped_column(Integer, default=0)
+    removed: Mapped[int | None] = mapped_column(Integer, default=0)
+    healthy: Mapped[bool | None] = mapped_column(Boolean, default=False)
+    coverage: Mapped[str | None] = mapped_column(Text)  # JSON: share of valid items with end, venue, ...
 
 
 class UpsertOutcome(enum.StrEnum):
@@ -121,19 +130,22 @@ class UpsertOutcome(enum.StrEnum):
 
 
 class RunOutcome(enum.StrEnum):
-    OK = "ok"  # finished, items stored, no errors
-    EMPTY = "empty"  # finished without errors but found no events: worth a look, not broken
-    PARTIAL = "partial"  # items stored, but some pages or items failed
-    FAILED = "failed"  # nothing stored: the source is broken
+    OK = "ok"  # finished, events stored, no errors, nothing unusual
+    DEGRADED = (
+        "degraded"  # it ran, but something is off: errors, no events, far fewer than usual (see message)
+    )
+    FAILED = "failed"  # nothing came through: the source is broken
 
 
 @dataclass(frozen=True)
 class CrawlRun:
+    """One crawl of one source: what came of it, for the operators' status table and the health rules."""
+
     source_id: str
     started: datetime
     finished: datetime
-    outcome: str
-    items: int = 0
+    outcome: str  # RunOutcome; ``message`` gives the reason when it is not ok
+    items: int = 0  # valid: passed every pipeline and stored
     new: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -141,7 +153,21 @@ class CrawlRun:
     errors: int = 0
     message: str = ""
     stats: dict[str, int] = field(default_factory=dict)  # e.g. {"dropped/start": 2, "empty_pages": 1}
+    pages: int = 0  # responses received
+    http_errors: int = 0  # responses with a 4xx or 5xx status
+    scraped: int = 0  # items the spider yielded, valid or not
+    removed: int = 0  # events it no longer lists, removed after two healthy runs missed them
+    healthy: bool = False  # counts for the history that later runs are measured against
+    coverage: dict[str, float] = field(default_factory=dict)  # share of valid items with end, venue, ...
     id: int | None = None  # set by the store
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    missed: int  # upcoming events of the source that this run did not list
+    removed: int  # of those, removed (missed by two healthy runs in a row)
+    blocked: bool  # removal refused: it would have removed too much at once
+    message: str
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -274,7 +300,7 @@ class EventStore:
             row.sources.append(link)
             return link
         # Assign only what differs, so an unchanged sighting writes nothing but last_seen.
-        updates = {"last_seen": now, "data": data, "priority": priority}
+        updates = {"last_seen": now, "data": data, "priority": priority, "missed_runs": 0}
         if ref.url:
             updates["url"] = ref.url
         if raw is not None:
@@ -292,6 +318,75 @@ class EventStore:
             {"source_id": link.source_id, "url": link.url, "source_event_id": link.source_event_id}
         ]
         return Sighting(Event.model_validate(data), link.priority or 0, link.first_seen)
+
+    @staticmethod
+    def _refresh(session: Session, row: EventRow, now: datetime) -> None:
+        """Re-merge a group after a sighting left it; a material change is tracked like any other."""
+        merged = merge(row.id, [EventStore._sighting(s) for s in row.sources])
+        new_hash = merged.material_hash()
+        if row.material_hash != new_hash:
+            row.last_modified = now
+            row.sequence += 1
+        for key, value in EventStore._columns(merged, new_hash).items():
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+
+    def reconcile(
+        self, source_id: str, seen: set[str], *, now: datetime, max_share: float = 0.2
+    ) -> Reconciliation:
+        """After a *healthy* run of a source: what of its upcoming events did it stop listing?
+
+        Every upcoming sighting the run did not list (``seen`` holds the source event ids it did) counts a
+        miss; one missed by two healthy runs in a row is removed, and its event with it unless another source
+        still lists it. Past events are left to pruning: sources drop them as a matter of course. A run that
+        would remove more than ``max_share`` of the source's upcoming events (and more than one) removes
+        nothing: that looks like a broken page, not a cancelled season, and is reported instead.
+        """
+        with Session(self.engine) as session, session.begin():
+            links = session.scalars(
+                select(EventSourceRow).join(EventRow).where(EventSourceRow.source_id == source_id)
+            ).all()
+            upcoming = [link for link in links if (link.event.end_utc or link.event.start_utc) >= now]
+            missed = [link for link in upcoming if link.source_event_id not in seen]
+            for link in missed:
+                link.missed_runs = (link.missed_runs or 0) + 1
+            due = [link for link in missed if link.missed_runs >= 2]
+            if len(due) > 1 and len(due) > max_share * len(upcoming):
+                message = (
+                    f"would remove {len(due)} of {len(upcoming)} upcoming events (more than "
+                    f"{max_share:.0%}): nothing removed"
+                )
+                return Reconciliation(missed=len(missed), removed=0, blocked=True, message=message)
+            for link in due:
+                row = link.event
+                row.sources.remove(link)
+                session.delete(link)
+                if row.sources:
+                    self._refresh(session, row, now)
+                else:
+                    session.delete(row)
+            return Reconciliation(missed=len(missed), removed=len(due), blocked=False, message="")
+
+    def prune(self, before: datetime) -> int:
+        """Delete events that ended (or, without an end, started) before ``before``; how many."""
+        with Session(self.engine) as session, session.begin():
+            rows = session.scalars(
+                select(EventRow).where(func.coalesce(EventRow.end_utc, EventRow.start_utc) < before)
+            ).all()
+            for row in rows:
+                session.delete(row)
+            return len(rows)
+
+    def healthy_runs(self, source_id: str, limit: int = 5) -> list[CrawlRun]:
+        """The source's latest healthy runs, newest first: the history a new run is measured against."""
+        query = (
+            select(CrawlRunRow)
+            .where(CrawlRunRow.source_id == source_id, CrawlRunRow.healthy.is_(True))
+            .order_by(CrawlRunRow.id.desc())
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            return [self._to_run(row) for row in session.scalars(query)]
 
     def group_of(self, source_id: str, source_event_id: str) -> str | None:
         """The id of the published event a source's event belongs to, if the store has seen it."""
@@ -378,8 +473,14 @@ class EventStore:
 
     def record_run(self, run: CrawlRun) -> None:
         with Session(self.engine) as session, session.begin():
-            values = {k: v for k, v in run.__dict__.items() if k not in ("id", "stats")}
-            session.add(CrawlRunRow(**values, stats=json.dumps(run.stats, sort_keys=True)))
+            values = {k: v for k, v in run.__dict__.items() if k not in ("id", "stats", "coverage")}
+            session.add(
+                CrawlRunRow(
+                    **values,
+                    stats=json.dumps(run.stats, sort_keys=True),
+                    coverage=json.dumps(run.coverage, sort_keys=True),
+                )
+            )
 
     def runs(self, source_id: str | None = None) -> list[CrawlRun]:
         """Crawl runs, newest first."""
@@ -402,5 +503,15 @@ class EventStore:
 
     @staticmethod
     def _to_run(row: CrawlRunRow) -> CrawlRun:
-        values = {name: getattr(row, name) for name in CrawlRun.__dataclass_fields__ if name != "stats"}
-        return CrawlRun(**values, stats=json.loads(row.stats) if row.stats else {})
+        values = {
+            name: getattr(row, name)
+            for name in CrawlRun.__dataclass_fields__
+            if name not in ("stats", "coverage")
+        }
+        # Columns added after a database was made read NULL there: the dataclass defaults stand in.
+        values = {name: value for name, value in values.items() if value is not None}
+        return CrawlRun(
+            **values,
+            stats=json.loads(row.stats) if row.stats else {},
+            coverage=json.loads(row.coverage) if row.coverage else {},
+        )

@@ -145,7 +145,7 @@ def test_one_broken_source_does_not_stop_the_others_and_each_run_is_recorded(cra
     assert runs["down"].outcome == "failed"
     assert runs["down"].message == "https://down.example/calendar.ics: HTTP 500"
     # A broken JSON-LD block loses that page only.
-    assert runs["vaerftet"].outcome == "partial" and runs["vaerftet"].new == 5
+    assert runs["vaerftet"].outcome == "degraded" and runs["vaerftet"].new == 5
     assert "broken-jsonld" in runs["vaerftet"].message and "JSONDecodeError" in runs["vaerftet"].message
     # An event without a start date is dropped, and the run's statistics say why.
     assert runs["vaerftet"].dropped == 1 and runs["vaerftet"].stats["dropped/start"] == 1

@@ -64,7 +64,7 @@ def test_every_source_ran_and_each_run_is_recorded(crawled):
     result, store, _ = crawled
     runs = store.latest_runs()
     assert result.returncode == 1, result.stderr  # hbg-legacy has a broken record, and the exit code says so
-    assert runs["hbg-legacy"].outcome == "partial" and runs["hbg-legacy"].new == 37
+    assert runs["hbg-legacy"].outcome == "degraded" and runs["hbg-legacy"].new == 37
     assert (runs["hbg-time"].outcome, runs["hbg-time"].new, runs["hbg-time"].errors) == ("ok", 4, 0)
     assert (runs["hbg-v3"].outcome, runs["hbg-v3"].new, runs["hbg-v3"].errors) == ("ok", 12, 0)
 
@@ -105,7 +105,7 @@ def test_400_invalid_page_number_past_the_end_is_not_an_error(crawled):
 def test_404_empty_result_is_an_empty_source_not_an_error(crawled):
     result, store, _ = crawled
     run = store.latest_runs()["hbg-empty"]
-    assert (run.outcome, run.items, run.errors, run.message) == ("empty", 0, 0, "")
+    assert (run.outcome, run.items, run.errors, run.message) == ("degraded", 0, 0, "no events")
     assert run.stats.get("empty_pages") == 1
     assert not [line for line in result.stderr.splitlines() if "hbg-empty" in line and "ERROR" in line]
 

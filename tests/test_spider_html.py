@@ -151,7 +151,7 @@ def test_detail_page_that_fails_keeps_the_event_with_listing_data_and_is_reporte
     path = "/program.dunkers.example/evenemang/konstsamtal-ljus-och-rum/"
     assert [r.status for r in site.requests if r.path == path] == [404]
     run = store.latest_runs()["dunkers-html"]
-    assert run.errors == 2 and run.outcome == "partial"  # the promo tile and this 404
+    assert run.errors == 2 and run.outcome == "degraded"  # the promo tile and this 404
 
 
 def test_series_sharing_one_link_gives_one_event_per_date_and_one_detail_request(crawled, site):

@@ -68,9 +68,8 @@ def test_crawl_exits_with_1_because_some_feeds_are_broken_and_reports_them(crawl
     assert result.returncode == 1, result.stderr
     outcomes = {source_id: r.outcome for source_id, r in store.latest_runs().items()}
     broken = {"missing-uid", "broken-vevent", "truncated-download"}
-    assert {s for s, o in outcomes.items() if o == "partial"} == broken
+    assert {s for s, o in outcomes.items() if o == "degraded"} == broken | {"empty-calendar"}
     assert {s for s, o in outcomes.items() if o == "failed"} == {"not-a-calendar"}
-    assert {s for s, o in outcomes.items() if o == "empty"} == {"empty-calendar"}
     assert len(outcomes) == 36 and list(outcomes.values()).count("ok") == 36 - 5
 
 
@@ -367,7 +366,7 @@ def test_missing_uid(store):
         "Stadsvandring: Söder",
     ]
     result = run(store, "missing-uid")
-    assert (result.outcome, result.new, result.errors) == ("partial", 2, 1)
+    assert (result.outcome, result.new, result.errors) == ("degraded", 2, 1)
     assert result.message == (
         "https://helsingborg.example/kalender/missing-uid.ics: "
         "VEVENT 'Stadsvandring: Kärnan och Norr' has no UID; skipped"
@@ -381,7 +380,7 @@ def test_broken_vevent(store):
     flea_market = found["Loppis på Stortorget"]
     assert flea_market.venue.name == "Stortorget" and flea_market.venue.latitude is None
     result = run(store, "broken-vevent")
-    assert (result.outcome, result.new, result.errors) == ("partial", 2, 1)
+    assert (result.outcome, result.new, result.errors) == ("degraded", 2, 1)
     assert (
         "'Föreläsning: Helsingborgs historia' (UID hbg-6202@helsingborg.example) has an unreadable DTSTART"
         in result.message
@@ -407,7 +406,7 @@ def test_truncated_download(store):
         "Påskkonsert i Maria kyrka",
     ]
     result = run(store, "truncated-download")
-    assert (result.outcome, result.new, result.errors) == ("partial", 2, 1)
+    assert (result.outcome, result.new, result.errors) == ("degraded", 2, 1)
     assert "'Kvällsöppet i Kärnan' (UID hbg-6403@helsingborg.example) is cut off where the file ends" in (
         result.message
     )
@@ -416,7 +415,7 @@ def test_truncated_download(store):
 def test_empty_calendar(store):
     assert events(store, "empty-calendar") == []
     result = run(store, "empty-calendar")
-    assert (result.outcome, result.errors, result.message) == ("empty", 0, "")
+    assert (result.outcome, result.errors, result.message) == ("degraded", 0, "no events")
     assert result.stats["empty_pages"] == 1
 
 

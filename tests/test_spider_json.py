@@ -165,7 +165,7 @@ def test_source_event_id_from_its_path_else_the_url(crawled):
 def test_item_that_is_not_an_object_is_reported_and_one_without_title_dropped(crawled):
     result, store = crawled
     run = store.latest_runs()["hbg-kalendern"]
-    assert (run.outcome, run.new, run.dropped, run.errors) == ("partial", 4, 1, 1)
+    assert (run.outcome, run.new, run.dropped, run.errors) == ("degraded", 4, 1, 1)
     assert run.message == (
         "https://kalender.helsingborg.example/api/v1/evenemang/sida/2: "
         "item 2 is NoneType, not an object; skipped"

@@ -140,7 +140,7 @@ def test_detail_page_without_an_event_keeps_the_listing_copy(crawled):
 def test_dunkers_run_is_partial_and_counts_every_problem(crawled):
     _, store = crawled
     run = store.latest_runs()["dunkers"]
-    assert run.outcome == "partial" and run.new == 11 and run.dropped == 0
+    assert run.outcome == "degraded" and run.new == 11 and run.dropped == 0
     assert run.errors == 2  # the 404 and the unreadable block
     assert run.stats["jsonld_repaired"] >= 3  # CDATA, trailing braces, control characters
 

@@ -154,7 +154,7 @@ def test_genres_and_film_rating_become_tags_image_and_place_are_kept(crawled):
 def test_record_without_arrnr_is_reported_and_undated_record_dropped_the_rest_kept(crawled):
     result, store = crawled
     run = store.latest_runs()["kultunaut-helsingor"]
-    assert run.outcome == "partial" and run.new == 8
+    assert run.outcome == "degraded" and run.new == 8
     assert run.errors == 1 and "record 8" in run.message and "no ArrNr" in run.message
     assert run.dropped == 1 and run.stats["dropped/start"] == 1  # "Sommerkoncert på havnen" has no date
     assert "Sommerkoncert på havnen" not in by_title(store, "kultunaut-helsingor")

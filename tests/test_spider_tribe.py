@@ -100,14 +100,14 @@ def test_404_event_archive_page_not_found_after_page_1_is_the_end_not_an_error(c
 def test_404_event_archive_page_not_found_on_page_1_is_an_empty_calendar(crawled):
     _, store = crawled
     run = store.latest_runs()["sommerfestival"]
-    assert (run.outcome, run.errors, run.message) == ("empty", 0, "")
+    assert (run.outcome, run.errors, run.message) == ("degraded", 0, "no events")
     assert run.stats.get("empty_pages") == 1
 
 
 def test_200_with_no_events_is_an_empty_calendar(crawled):
     _, store = crawled
     run = store.latest_runs()["vinterfestival"]
-    assert (run.outcome, run.errors, run.stats.get("empty_pages")) == ("empty", 0, 1)
+    assert (run.outcome, run.errors, run.stats.get("empty_pages")) == ("degraded", 0, 1)
 
 
 def test_plain_404_without_the_plugin_code_is_an_error(crawled):
@@ -134,7 +134,7 @@ def test_php_notice_before_json_is_skipped(crawled):
 def test_broken_record_is_reported_and_the_rest_of_its_page_kept(crawled):
     result, store = crawled
     run = store.latest_runs()["toldkammeret"]
-    assert run.outcome == "partial"
+    assert run.outcome == "degraded"
     assert "event 4107: utc_start_date 'ikke en dato' is not a date and time; skipped" in run.message
     assert "events-page-2-php-notice-before-json" in run.message
     assert "Standup-aften med Kystkomikerne" in events_of(store, "toldkammeret")  # same page, after it

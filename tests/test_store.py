@@ -164,7 +164,7 @@ def test_runs_are_listed_newest_first_and_latest_runs_keeps_the_newest_per_sourc
     down = "https://down.example/calendar.ics: HTTP 500"
     store.record_run(run("down", 1, "failed", errors=1, message=down))
     store.record_run(run("ohk", 60, unchanged=7, items=7))
-    store.record_run(run("vaerftet", 61, "partial", new=5, errors=1))
+    store.record_run(run("vaerftet", 61, "degraded", new=5, errors=1))
     newest_first = [("vaerftet", 4), ("ohk", 3), ("down", 2), ("ohk", 1)]
     assert [(r.source_id, r.id) for r in store.runs()] == newest_first
     assert [r.id for r in store.runs("ohk")] == [3, 1]
