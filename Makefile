@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SHARED_CLIENTS := ../shared/clients
 
-.PHONY: install demo test lint check-config crawl publish serve clients clean
+.PHONY: install demo test lint check-config crawl publish serve run clients clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ publish: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/hhevents serve
+
+# Production: the scheduler (crawls on each source's schedule, publishes) and the feed server together.
+run: $(STAMP)
+	$(BIN)/hhevents run
 
 # The third-party calendar and feed clients in ../shared (optional: their tests skip when it is absent).
 clients:

@@ -115,10 +115,18 @@ class SourceBase(BaseModel):
     category: Category = Field(description="category of the source's events unless an event says otherwise")
     language: Language
     timezone: str | None = Field(default=None, description="IANA zone of offset-less times (default: city's)")
+    utc_is_local: bool = Field(
+        default=False,
+        description="times labelled UTC (Z, +00:00) are really local wall time in the source's zone; the "
+        "normaliser reads them so, for every format",
+    )
     schedule: str = Field(default=DEFAULT_SCHEDULE, description="cron expression or 'every <N>m|h|d'")
     enabled: bool = True
     download_delay: float | None = Field(default=None, ge=0, description="seconds between two requests")
     concurrency: int | None = Field(default=None, ge=1, le=16, description="parallel requests to the site")
+    time_limit: int | None = Field(
+        default=None, ge=1, description="seconds a scheduled crawl may run before it is killed (scheduler.py)"
+    )
     priority: int = Field(
         default=0, description="when sources list the same event, the higher priority's fields win"
     )
@@ -217,9 +225,6 @@ class JsonLdSource(SourceBase):
     max_pages: int = Field(default=20, ge=1)
     syntaxes: tuple[Literal["json-ld", "microdata"], ...] = Field(
         default=("json-ld", "microdata"), min_length=1, description="which embedded syntaxes to read"
-    )
-    utc_is_local: bool = Field(
-        default=False, description="the source's Z/+00:00 times are really local wall time (mislabelled)"
     )
     past_days: int = Field(default=30, ge=0, description="eventSchedule occurrences kept this far back")
     horizon_days: int = Field(default=365, ge=1, description="eventSchedule occurrences kept this far ahead")

@@ -8,11 +8,16 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from feeds import event_link, location_text, modified_at, ordered, plain_description
+from config.categories import CategoryRules
+from feeds import RenderCache, event_link, image_link, location_text, modified_at, ordered
+from feeds.text import EventText, cached_text
 from feeds.vtimezone import vtimezone
-from hhevents.model import Event
+from hhevents.model import Event, Language
 
 PRODID = "-//HH Cityclub//hhevents//EN"
+
+# The CSS3 colour names the feeds use (RFC 7986 COLOR takes a name), with the hex Apple's own property wants.
+CSS_COLORS = {"teal": "#008080", "purple": "#800080", "seagreen": "#2E8B57", "darkorange": "#FF8C00"}
 
 _STATUS = {
     "scheduled": "CONFIRMED",
@@ -48,48 +53,118 @@ def _all_day_dates(event: Event) -> tuple[date, date | None]:
     return first, max(last, first + timedelta(days=1))
 
 
-def _vevent(event: Event, uid_domain: str) -> tuple[icalendar.Event, set[str]]:
-    """The VEVENT and the TZIDs it refers to."""
-    ve = icalendar.Event()
-    tzids: set[str] = set()
-    ve.add("uid", f"{event.id}@{uid_domain}")
-    ve.add("dtstamp", modified_at(event))
-    if event.last_modified is not None:
-        ve.add("last-modified", event.last_modified.astimezone(UTC).replace(microsecond=0))
-    if event.first_seen is not None:
-        ve.add("created", event.first_seen.astimezone(UTC).replace(microsecond=0))
-    ve.add("sequence", event.sequence)
-    ve.add("summary", event.title)
+def fold(line: bytes) -> bytes:
+    """One content line, folded at 75 octets (RFC 5545 3.1) without splitting a UTF-8 sequence, with CRLF.
 
+    icalendar folds character by character, which was most of a publish's time for long descriptions; this
+    cuts the encoded bytes directly.
+    """
+    if len(line) <= 75:
+        return line + b"\r\n"
+    pieces = []
+    start, limit = 0, 75
+    while len(line) - start > limit:
+        cut = start + limit
+        while line[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its sequence instead
+            cut -= 1
+        pieces.append(line[start:cut])
+        start, limit = cut, 74  # a continuation line starts with a space
+    pieces.append(line[start:])
+    return b"\r\n ".join(pieces) + b"\r\n"
+
+
+def _property(name: str, value: bytes | str, params: str = "") -> bytes:
+    """``NAME;PARAMS:value``, folded; ``value`` already encoded by one of icalendar's value types."""
+    encoded = value.encode("utf-8") if isinstance(value, str) else value
+    return fold(f"{name}{params}:".encode() + encoded)
+
+
+def _utc(value: datetime) -> bytes:
+    return icalendar.vDatetime(value.astimezone(UTC).replace(microsecond=0)).to_ical()
+
+
+def _when(name: str, event: Event, value: datetime | date) -> tuple[bytes, str | None]:
+    """DTSTART/DTEND: a DATE, a local time with TZID, or UTC (see :func:`_timed`); and the TZID used."""
+    if not isinstance(value, datetime):
+        return _property(name, icalendar.vDate(value).to_ical(), ";VALUE=DATE"), None
+    written = _timed(value, event.zone)
+    if written.tzinfo is UTC:
+        return _property(name, icalendar.vDatetime(written).to_ical()), None
+    local = icalendar.vDatetime(written.replace(tzinfo=None)).to_ical()
+    return _property(name, local, f";TZID={event.timezone}"), event.timezone
+
+
+def _neutral(event: Event, uid_domain: str) -> tuple[bytes, frozenset[str]]:
+    """The VEVENT properties that read the same in every language, and the TZIDs they use.
+
+    Written line by line with icalendar's value encoders (escaping, date formats): building an
+    icalendar.Event costs several times more, and this half is the same for every language.
+    """
+    lines = [
+        _property("UID", icalendar.vText(f"{event.id}@{uid_domain}").to_ical()),
+        _property("DTSTAMP", _utc(modified_at(event))),
+    ]
+    if event.last_modified is not None:
+        lines.append(_property("LAST-MODIFIED", _utc(event.last_modified)))
+    if event.first_seen is not None:
+        lines.append(_property("CREATED", _utc(event.first_seen)))
+    lines.append(_property("SEQUENCE", str(event.sequence)))
+    tzids: set[str] = set()
     if event.all_day:
         first, end = _all_day_dates(event)
-        ve.add("dtstart", first)
-        if end is not None:
-            ve.add("dtend", end)
+        times: list[tuple[str, datetime | date]] = [("DTSTART", first)] + ([("DTEND", end)] if end else [])
     else:
-        for name, value in (("dtstart", event.start), ("dtend", event.end)):
-            if value is None:
-                continue
-            written = _timed(value, event.zone)
-            ve.add(name, written)
-            if written.tzinfo is not UTC:
-                tzids.add(event.timezone)
-
-    description = plain_description(event)
-    if description:
-        ve.add("description", description)
+        times = [("DTSTART", event.start)] + ([("DTEND", event.end)] if event.end is not None else [])
+    for name, value in times:
+        line, tzid = _when(name, event, value)
+        lines.append(line)
+        if tzid:
+            tzids.add(tzid)
     location = location_text(event)
     if location:
-        ve.add("location", location)
+        lines.append(_property("LOCATION", icalendar.vText(location).to_ical()))
     if event.venue.latitude is not None and event.venue.longitude is not None:
-        ve.add("geo", (event.venue.latitude, event.venue.longitude))
+        geo = icalendar.prop.vGeo((event.venue.latitude, event.venue.longitude))
+        lines.append(_property("GEO", geo.to_ical()))
     link = event_link(event)
     if link:
-        ve.add("url", link)
-    categories = list(dict.fromkeys(t for t in (event.category, *event.tags) if t))
-    ve.add("categories", categories)
-    ve.add("status", _STATUS[event.status])
-    return ve, tzids
+        lines.append(_property("URL", icalendar.vUri(link).to_ical()))
+    image = image_link(event)
+    if image:
+        lines.append(_property("IMAGE", icalendar.vUri(image).to_ical(), ";DISPLAY=BADGE;VALUE=URI"))
+    lines.append(_property("STATUS", _STATUS[event.status]))
+    # A listing of public events: subscribing must not mark the subscriber busy for every one of them.
+    lines.append(_property("TRANSP", "TRANSPARENT"))
+    return b"".join(lines), frozenset(tzids)
+
+
+def _localised(text: EventText) -> bytes:
+    lines = [_property("SUMMARY", icalendar.vText(text.title).to_ical())]
+    if text.plain:
+        lines.append(_property("DESCRIPTION", icalendar.vText(text.plain).to_ical()))
+    names = icalendar.prop.vCategory([name for _, name in text.categories])
+    lines.append(_property("CATEGORIES", names.to_ical()))
+    return b"".join(lines)
+
+
+def vevent_bytes(
+    event: Event, text: EventText, *, uid_domain: str = "hhevents", cache: RenderCache | None = None
+) -> tuple[bytes, frozenset[str]]:
+    """The event's VEVENT as folded iCalendar lines, and the TZIDs it refers to.
+
+    The language-neutral half is rendered once per event in a publish (``cache``), the localised half once
+    per language.
+    """
+    cache = cache if cache is not None else RenderCache()
+    neutral, tzids = cache.get("ics-neutral", (event.id, uid_domain), lambda: _neutral(event, uid_domain))
+    return b"BEGIN:VEVENT\r\n" + neutral + _localised(text) + b"END:VEVENT\r\n", tzids
+
+
+def _vtimezone_bytes(tzid: str) -> bytes:
+    return vtimezone(tzid).to_ical()
+
+
+_END = b"END:VCALENDAR\r\n"
 
 
 def build_calendar(
@@ -98,10 +173,21 @@ def build_calendar(
     name: str,
     description: str,
     url: str | None = None,
+    source: str | None = None,
+    color: str | None = None,
+    language: Language = "en",
+    rules: CategoryRules | None = None,
     uid_domain: str = "hhevents",
     refresh_hours: int = 6,
+    cache: RenderCache | None = None,
 ) -> bytes:
-    """A VCALENDAR of ``events`` as bytes; the same events in any order give the same bytes."""
+    """A VCALENDAR of ``events`` as bytes; the same events in any order give the same bytes.
+
+    ``url`` is the calendar's web address (RFC 7986 URL), ``source`` the address it is refreshed from
+    (SOURCE), ``color`` a CSS3 colour name (COLOR). Each event's VEVENT is taken from ``cache`` when a feed
+    built before in the same publish already rendered it.
+    """
+    cache = cache if cache is not None else RenderCache()
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -114,19 +200,32 @@ def build_calendar(
     cal.add("x-wr-caldesc", description)
     if url:
         cal.add("url", url)
+    if source:
+        cal.add("source", source, parameters={"VALUE": "URI"})
+    if color:
+        cal.add("color", color)
+        if color in CSS_COLORS:
+            cal.add("x-apple-calendar-color", CSS_COLORS[color])
     refresh = timedelta(hours=refresh_hours)
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", icalendar.prop.vDuration(refresh))
+    head = cal.to_ical()
+    assert head.endswith(_END)
 
-    vevents = []
+    bodies = []
     used: set[str] = set()
     for event in ordered(events):
-        ve, tzids = _vevent(event, uid_domain)
-        vevents.append(ve)
+        body, tzids = cache.get(
+            "ics",
+            (event.id, language, uid_domain),
+            lambda event=event: vevent_bytes(
+                event, cached_text(cache, event, language, rules), uid_domain=uid_domain, cache=cache
+            ),
+        )
+        bodies.append(body)
         used |= tzids
-    # Each zone once, before the events that refer to it (some parsers resolve TZIDs while reading).
-    for tzid in sorted(used):
-        cal.add_component(vtimezone(tzid))
-    for ve in vevents:
-        cal.add_component(ve)
-    return cal.to_ical()
+    # Each zone once, before the events that refer to it (some parsers resolve TZIDs while reading). The
+    # pieces are joined as icalendar would join the components: each one's lines end in CRLF.
+    zones = [cache.get("vtimezone", (tzid,), lambda tzid=tzid: _vtimezone_bytes(tzid))
+             for tzid in sorted(used)]
+    return b"".join([head[: -len(_END)], *zones, *bodies, _END])

@@ -1,4 +1,4 @@
-"""The ``hhevents`` command: check-config, crawl, publish, export, serve, demo.
+"""The ``hhevents`` command: check-config, crawl, publish, export, serve, run, demo.
 
 stdout carries only a command's product (``export`` prints JSON there and nothing else); progress, tables and
 logs go to stderr, so ``hhevents export --format json > events.json`` is always clean.
@@ -24,6 +24,7 @@ from hhevents import __version__
 
 DEFAULT_CONFIG = Path("config/sources.yaml")
 DEFAULT_CATEGORIES = Path("config/categories.yaml")
+DEFAULT_VENUES = Path("config/venues.yaml")
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_OUT = Path("public")
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
@@ -52,6 +53,13 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         default=default(DEFAULT_CATEGORIES),
         metavar="PATH",
         help=f"the category rules (default: {DEFAULT_CATEGORIES})",
+    )
+    parser.add_argument(
+        "--venues",
+        type=Path,
+        default=default(DEFAULT_VENUES),
+        metavar="PATH",
+        help=f"the venue alias table (default: {DEFAULT_VENUES})",
     )
     parser.add_argument(
         "--data-dir",
@@ -144,6 +152,32 @@ def build_parser() -> argparse.ArgumentParser:
     serve = command("serve", "serve the published feeds over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+
+    run = command("run", "scheduler and feed server: crawl each source on its schedule, publish, serve")
+    run.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    run.add_argument("--port", type=int, default=8080, help="port to serve on (default: 8080)")
+    run.add_argument("--no-serve", action="store_true", help="run the scheduler without the feed server")
+    run.add_argument("--base-url", default=None, help="public URL of the feeds (default: http://HOST:PORT/)")
+    run.add_argument("--log-dir", type=Path, default=None, metavar="PATH", help="default: DATA_DIR/logs")
+    run.add_argument(
+        "--housekeeping",
+        default="30 3 * * *",
+        metavar="CRON",
+        help="when to prune and compact, Europe/Stockholm time (default: '30 3 * * *')",
+    )
+    for flag, default, what in (
+        ("--max-parallel", 4, "crawls running at once"),
+        ("--crawl-time-limit", 1800.0, "seconds a crawl may run unless its source sets time_limit"),
+        ("--jitter", 120.0, "seconds, at most, a scheduled crawl starts late, so sources spread out"),
+        ("--misfire-grace", 900.0, "seconds a crawl may start late (busy, suspended) before it is skipped"),
+        ("--publish-delay", 60.0, "seconds from a crawl's change to the publish; later changes join it"),
+        ("--grace", 60.0, "seconds running crawls get to finish on SIGTERM/Ctrl-C"),
+        ("--kill-after", 10.0, "seconds from SIGTERM to SIGKILL for a crawl still running after the grace"),
+        ("--watch-interval", 2.0, "seconds between two looks at the YAML files"),
+    ):
+        run.add_argument(
+            flag, type=type(default), default=default, metavar="N", help=f"{what} (default: {default:g})"
+        )
 
     demo = command("demo", "crawl the bundled snapshots offline, publish, and serve the feeds")
     demo.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
@@ -247,6 +281,7 @@ def cmd_crawl(args) -> int:
             dry_run=args.dry_run,
             observer=observer,
             categories=args.categories,
+            venues=args.venues,
         )
     if args.dry_run:
         print_dry_run(seen, lost)
@@ -306,16 +341,18 @@ def cmd_prune(args) -> int:
 def cmd_status(args) -> int:
     """One row per configured source: its last run, against its history; broken ones flagged."""
     from pipelines.health import COVERAGE_FIELDS, HISTORY, broken_reason, median_items
+    from scheduler import status_view
     from store import EventStore
     from store.db import DB_FILENAME
 
     loaded = load_config(args.config)
+    scheduled = status_view(args.data_dir)  # next runs and config errors, from a running `hhevents run`
     store = EventStore(Path(args.data_dir) / DB_FILENAME)
     try:
         latest = store.latest_runs()
         table = Table(title=f"sources in {args.config}", title_justify="left")
         table.add_column("source", no_wrap=True)
-        for column in ("last run", "outcome", "events", "usual", "removed", "coverage", "state"):
+        for column in ("last run", "outcome", "events", "usual", "removed", "coverage", "state", "next run"):
             table.add_column(column, justify="right" if column in ("events", "usual", "removed") else "left")
         reasons: list[tuple[str, str]] = []
         any_broken = False
@@ -323,7 +360,15 @@ def cmd_status(args) -> int:
             run = latest.get(source.id)
             if run is None:
                 table.add_row(
-                    source.id, "never", "", "", "", "", "", "disabled" if not source.enabled else ""
+                    source.id,
+                    "never",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "disabled" if not source.enabled else "",
+                    scheduled.next_runs.get(source.id, ""),
                 )
                 continue
             history = store.healthy_runs(source.id, limit=HISTORY + 1)
@@ -345,6 +390,7 @@ def cmd_status(args) -> int:
                 str(run.removed),
                 coverage,
                 state,
+                scheduled.next_runs.get(source.id, ""),
             )
             if broken or run.message:
                 reasons.append((source.id, broken or run.message))
@@ -354,7 +400,9 @@ def cmd_status(args) -> int:
     err.print(table)
     for source_id, reason in reasons:
         err.print(Text.assemble((source_id, "bold"), f": {reason}"), soft_wrap=True)
-    return EXIT_PROBLEMS if any_broken or loaded.problems else EXIT_OK
+    for line in scheduled.notes:
+        err.print(Text(line), soft_wrap=True)
+    return EXIT_PROBLEMS if any_broken or loaded.problems or scheduled.errors else EXIT_OK
 
 
 def print_runs(runs) -> None:
@@ -386,9 +434,13 @@ def cmd_publish(args) -> int:
     finally:
         store.close()
     result = publish(events, args.out, base_url=args.base_url)
-    for path in result.files:
+    for path in result.changed:
         err.print(f"wrote {path}")
-    err.print(f"published {result.events} event(s) into {args.out}")
+    unchanged = len(result.files) - len(result.changed)
+    err.print(
+        f"published {result.events} event(s) into {args.out}: {len(result.changed)} file(s) written, "
+        f"{unchanged} unchanged"
+    )
     return EXIT_OK
 
 
@@ -428,7 +480,9 @@ def subscribe_urls(base_url: str) -> list[tuple[str, str]]:
     ]
 
 
-def serve(out: Path, host: str, port: int) -> None:
+def serve(
+    out: Path, host: str, port: int, *, data_dir: Path | None = None, config: Path | None = None
+) -> None:
     import uvicorn
 
     from feeds.server import create_app
@@ -437,12 +491,19 @@ def serve(out: Path, host: str, port: int) -> None:
     err.print(f"[bold]serving {out} on {base}[/] (Ctrl-C stops)")
     for label, url in subscribe_urls(base):
         err.print(f"  {label:18} {url}")
-    uvicorn.run(create_app(out), host=host, port=port, log_level="warning")
+    app = create_app(out, data_dir=data_dir, config=config)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def cmd_serve(args) -> int:
-    serve(args.out, args.host, args.port)
+    serve(args.out, args.host, args.port, data_dir=args.data_dir, config=args.config)
     return EXIT_OK
+
+
+def cmd_run(args) -> int:
+    from scheduler import main as run_scheduler
+
+    return run_scheduler(args, console=err)
 
 
 def cmd_demo(args) -> int:
@@ -459,6 +520,7 @@ COMMANDS = {
     "publish": cmd_publish,
     "export": cmd_export,
     "serve": cmd_serve,
+    "run": cmd_run,
     "demo": cmd_demo,
 }
 

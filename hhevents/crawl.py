@@ -39,8 +39,10 @@ def crawl_settings(
     snapshot_site: str | None = None,
     dry_run: bool = False,
     categories: Path | None = None,
+    venues: Path | None = None,
 ) -> dict[str, Any]:
     """Scrapy settings for a crawl writing into ``data_dir``, from the web or from a snapshot site."""
+    from config.venues import DEFAULT_VENUES_PATH
     from pipelines import EXTENSIONS, ITEM_PIPELINES
 
     data_dir = Path(data_dir).resolve()
@@ -66,6 +68,8 @@ def crawl_settings(
         "HHEVENTS_DATABASE": str(database_path(data_dir)),
         "HHEVENTS_DRY_RUN": dry_run,
         "HHEVENTS_CATEGORIES": str(Path(categories).resolve()) if categories else None,
+        # The venue alias table; the project's own unless the caller names another.
+        "HHEVENTS_VENUES": str(Path(venues or DEFAULT_VENUES_PATH).resolve()),
         # Conditional requests (ETag / Last-Modified) against the source, answered from this cache on 304.
         "HTTPCACHE_ENABLED": True,
         "HTTPCACHE_DIR": str(data_dir / "httpcache"),
@@ -85,6 +89,7 @@ def crawl_settings(
         "RETRY_BACKOFF_BASE": 2.0,
         "RETRY_BACKOFF_MAX": 60.0,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,  # Scrapy's control server: nothing here uses it
         "LOG_LEVEL": log_level,
         # The command line (or the embedding program) owns logging; Scrapy must not add a second handler.
         "LOG_INSTALL_ROOT_HANDLER": False,
@@ -130,6 +135,7 @@ def run_crawl(
     dry_run: bool = False,
     observer: CrawlObserver | None = None,
     categories: Path | None = None,
+    venues: Path | None = None,
 ) -> dict[str, CrawlRun]:
     """Crawl ``sources`` (in this process, once) and return the run record of each, by source id.
 
@@ -148,7 +154,12 @@ def run_crawl(
         store.close()
     process = CrawlerProcess(
         crawl_settings(
-            data_dir, log_level=log_level, snapshot_site=snapshot_site, dry_run=dry_run, categories=categories
+            data_dir,
+            log_level=log_level,
+            snapshot_site=snapshot_site,
+            dry_run=dry_run,
+            categories=categories,
+            venues=venues,
         )
     )
     for source in sources:

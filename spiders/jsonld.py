@@ -15,8 +15,9 @@ What real pages do, and how it is read:
 - ``eventSchedule`` (schema.org ``Schedule``) is expanded into occurrences within
   [now - past_days, now + horizon_days]; ``subEvent`` of an ``EventSeries`` (or any event) gives one event
   per sub-event, each inheriting what it does not say itself from its parent (also via ``superEvent``).
-- ``utc_is_local`` (YAML) reads ``Z``/``+00:00`` times as local wall time, for publishers that label local
-  times as UTC (Helsingborg's own schema.org output does).
+- ``utc_is_local`` (a key of every source, applied by the normaliser) reads ``Z``/``+00:00`` times as local
+  wall time, for publishers that label local times as UTC (Helsingborg's own schema.org output does); here
+  it is applied before an ``eventSchedule`` is expanded, which happens in local time.
 """
 
 from __future__ import annotations
@@ -408,7 +409,11 @@ _UTC_SUFFIX = re.compile(r"(?:Z|[+-]00(?::?00)?)$", re.IGNORECASE)
 
 
 def utc_as_local(value: Any) -> Any:
-    """An ISO datetime text with its UTC designator (Z, +00:00, +0000, +00) removed: local wall time."""
+    """An ISO datetime text with its UTC designator (Z, +00:00, +0000, +00) removed: local wall time.
+
+    Only for eventSchedule values, which are expanded here; an item's own times are corrected by the
+    normaliser (pipelines.normalise.utc_as_local), for every format.
+    """
     if isinstance(value, str) and ":" in value:  # a time, not a bare date
         return _UTC_SUFFIX.sub("", value.strip())
     return value
@@ -888,9 +893,7 @@ class JsonLdSpider(SourceSpider):
         if found_sub and ("EventSeries" in schema_type_names(node) or not dated):
             return  # a series is its sub-events; an undated parent is only their wrapper
         raw = own if parent is None else {**own, "superEvent": inherit}
-        item = item_from_event(node, page_url)
-        if self.source.utc_is_local:
-            item["start"], item["end"] = utc_as_local(item["start"]), utc_as_local(item["end"])
+        item = item_from_event(node, page_url)  # a UTC label on its times is the normaliser's (utc_is_local)
         own_id = own.get("@id")
         base = urljoin(page_url, own_id) if isinstance(own_id, str) and own_id else item["url"]
         # A sub-event without its own @id or URL shares its parent's: its start tells it apart.

@@ -21,7 +21,7 @@ def test_every_command_has_help(command):
 def test_production_config_is_valid():
     result = run_hhevents("check-config", config=REPO / "config" / "sources.yaml")
     assert result.returncode == 0, result.stdout
-    assert "OK, 2 source(s), 2 enabled" in result.stdout
+    assert "OK, 23 source(s), 23 enabled" in result.stdout
 
 
 def test_check_config_prints_every_problem_with_its_position_and_exits_1(tmp_path):

@@ -84,7 +84,10 @@ def test_ics_status_all_day_missing_end_and_escapes(crawled):
     cup = by_title["Påskcupen"]
     assert cup.all_day and cup.start.isoformat() == "2026-04-04T00:00:00+02:00"
     assert cup.end.isoformat() == "2026-04-06T00:00:00+02:00"  # exclusive, as DTEND;VALUE=DATE says
-    assert by_title["Öresunds HK – HK Malmö (efter sommartidens början)"].end is None
+    # No DTEND: the default end of sport, 2 hours, on the first day of summer time.
+    assert by_title["Öresunds HK – HK Malmö (efter sommartidens början)"].end.isoformat() == (
+        "2026-03-29T20:00:00+02:00"
+    )
     lugi = by_title["Öresunds HK – Lugi HF"]
     assert lugi.description == "Seriematch i division 1. Insläpp från 14.00, fri entré för barn."
     # The source's own categories first, then the sub-tag the category rules found in them.

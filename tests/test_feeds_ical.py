@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import vobject
 from factories import COPENHAGEN, STOCKHOLM, make_event
 
-from feeds.ical import PRODID, build_calendar
+from feeds import RenderCache
+from feeds.ical import PRODID, build_calendar, fold
 from feeds.vtimezone import UnsupportedTimezoneError, vtimezone
 from hhevents.model import Price, SourceRef, Venue
 
@@ -112,6 +114,8 @@ def test_calendar_properties():
         name="HH Cityclub — all events",
         description="Everything",
         url="https://hh.example/all.ics",
+        source="https://hh.example/all.ics",
+        color="purple",
         refresh_hours=4,
     )
     cal = parse(data)
@@ -124,6 +128,8 @@ def test_calendar_properties():
     assert str(cal["URL"]) == "https://hh.example/all.ics"
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT4H\r\n" in data
     assert b"X-PUBLISHED-TTL:PT4H\r\n" in data
+    assert b"SOURCE;VALUE=URI:https://hh.example/all.ics\r\n" in data
+    assert b"COLOR:purple\r\n" in data and b"X-APPLE-CALENDAR-COLOR:#800080\r\n" in data
 
 
 def test_one_vtimezone_per_used_tzid_before_the_events():
@@ -149,6 +155,7 @@ def test_event_properties():
         title="Jazz på Dunkers",
         description="Kvällens konsert.\n\nMed gäster.",
         tags=("jazz", "culture", "music"),
+        image="https://example.org/img/7.jpg",
         price=Price(min=100, max=250, currency="SEK"),
         sources=(
             SourceRef(source_id="a", url="https://a.example/e/7", source_event_id="7"),
@@ -162,15 +169,21 @@ def test_event_properties():
     assert ev.decoded("LAST-MODIFIED") == event.last_modified
     assert ev.decoded("CREATED") == event.first_seen
     assert ev.decoded("SEQUENCE") == 3
+    # plain text: when, where, price; the event's own text; every source's link
     assert str(ev["DESCRIPTION"]) == (
-        "Kvällens konsert.\n\nMed gäster.\n\nPrice: 100–250 SEK\n\n"
+        "When: Monday 8 June 2026 18:00–20:00\nWhere: Dunkers kulturhus, Kungsgatan 11, 252 21 Helsingborg\n"
+        "Price: 100–250 SEK\n\nKvällens konsert.\n\nMed gäster.\n\n"
         "Source: https://a.example/e/7\nSource: https://b.example/x"
     )
     assert str(ev["LOCATION"]) == "Dunkers kulturhus, Kungsgatan 11, 252 21 Helsingborg"
     assert (ev["GEO"].latitude, ev["GEO"].longitude) == (56.0465, 12.6945)
     assert str(ev["URL"]) == "https://example.org/events/7"
-    assert list(ev["CATEGORIES"].cats) == ["culture", "jazz", "music"]
+    # localised names of the category and sub-tags; a source's own tag ("jazz") as it is
+    assert list(ev["CATEGORIES"].cats) == ["Culture", "jazz", "Music"]
     assert str(ev["STATUS"]) == "CONFIRMED"
+    assert str(ev["TRANSP"]) == "TRANSPARENT"  # subscribing does not make the subscriber busy
+    assert str(ev["IMAGE"]) == "https://example.org/img/7.jpg"
+    assert ev["IMAGE"].params == {"VALUE": "URI", "DISPLAY": "BADGE"}
     assert ev.decoded("DTSTART") == event.start
     assert ev.decoded("DTEND") == event.end
     assert ev["DTSTART"].params["TZID"] == "Europe/Stockholm"
@@ -188,7 +201,7 @@ def test_optional_fields_left_out():
         sources=(SourceRef(source_id="s", source_event_id="8"),),
     )
     ev = vevents(build([event]))["test-0008@hhevents"]
-    for prop in ("DTEND", "URL", "GEO", "LOCATION", "DESCRIPTION", "LAST-MODIFIED", "CREATED"):
+    for prop in ("DTEND", "URL", "GEO", "LOCATION", "LAST-MODIFIED", "CREATED", "IMAGE"):
         assert prop not in ev, prop
     # no last_modified nor first_seen: DTSTAMP falls back to the start, still not "now"
     assert ev.decoded("DTSTAMP") == event.start.astimezone(UTC)
@@ -298,9 +311,9 @@ def test_non_ascii_round_trips():
     )
     ev = vevents(build([event]))["test-0001@hhevents"]
     assert str(ev["SUMMARY"]) == event.title
-    assert str(ev["DESCRIPTION"]).startswith(event.description + "\n\n")
+    assert "\n\n" + event.description + "\n\n" in str(ev["DESCRIPTION"])
     assert str(ev["LOCATION"]) == "Kronborg Slot, Kronborg 2C, 3000 Helsingør"
-    assert list(ev["CATEGORIES"].cats) == ["culture", "mad, drikke", "børn"]
+    assert list(ev["CATEGORIES"].cats) == ["Culture", "mad, drikke", "børn"]
 
 
 def test_same_bytes_in_any_order():
@@ -340,3 +353,110 @@ def test_uids_unique_even_with_duplicate_input():
 def test_empty_calendar_is_valid():
     cal = parse(build([]))
     assert not cal.walk("VEVENT") and not cal.walk("VTIMEZONE")
+
+
+# --- languages, cancelled events, caching -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "first_line"),
+    [
+        ("sv", "Inställt: Jazz på Dunkers", "Status: Inställt"),
+        ("da", "Aflyst: Jazz på Dunkers", "Status: Aflyst"),
+        ("en", "Cancelled: Jazz på Dunkers", "Status: Cancelled"),
+    ],
+)
+def test_cancelled_event_keeps_its_place_marked_in_each_language(language, summary, first_line):
+    event = make_event(1, title="Jazz på Dunkers", status="cancelled", tags=("music",))
+    ev = vevents(build([event, make_event(2)], language=language))["test-0001@hhevents"]
+    assert str(ev["STATUS"]) == "CANCELLED"
+    assert str(ev["SUMMARY"]) == summary
+    assert str(ev["DESCRIPTION"]).split("\n")[0] == first_line
+    assert list(ev["CATEGORIES"].cats) == {
+        "sv": ["Kultur", "Musik"], "da": ["Kultur", "Musik"], "en": ["Culture", "Music"]
+    }[language]
+
+
+def test_the_same_event_has_the_same_uid_and_times_in_every_language():
+    events = [make_event(n, city="helsingor" if n % 2 else "helsingborg") for n in range(1, 6)]
+    per_language = {lang: vevents(build(events, language=lang)) for lang in ("sv", "da", "en")}
+    assert per_language["sv"].keys() == per_language["da"].keys() == per_language["en"].keys()
+    for uid, ev in per_language["sv"].items():
+        for other in ("da", "en"):
+            assert per_language[other][uid].decoded("DTSTART") == ev.decoded("DTSTART")
+            assert per_language[other][uid]["LOCATION"] == ev["LOCATION"]
+
+
+def test_each_event_is_rendered_once_per_language_with_a_shared_cache():
+    cache = RenderCache()
+    events = [make_event(n) for n in range(1, 11)]
+    first = build(events, cache=cache)
+    again = build(events[:4], cache=cache)
+    assert cache.made["ics"] == 10 and cache.made["ics-neutral"] == 10
+    build(events, language="sv", cache=cache)
+    assert cache.made["ics"] == 20 and cache.made["ics-neutral"] == 10  # the neutral half is shared
+    # a cached VEVENT gives the same bytes as a fresh one
+    assert first == build(events) and again == build(events[:4])
+
+
+def test_fold_never_splits_a_character_and_unfolds_to_the_line():
+    samples = ("a" * 75, "a" * 76, "ö" * 100, "x" + "ö" * 100, "DESCRIPTION:" + "Kronborg åäö ØÆ — 🎭 " * 30)
+    for line in samples:
+        data = line.encode()
+        folded = fold(data)
+        assert folded.endswith(b"\r\n")
+        lines = folded[:-2].split(b"\r\n")
+        assert all(len(piece) <= 75 for piece in lines)
+        for piece in lines:
+            piece.decode("utf-8")
+        assert folded[:-2].replace(b"\r\n ", b"") == data
+    assert fold(b"a" * 75) == b"a" * 75 + b"\r\n"  # 75 octets fit on one line
+
+
+def test_hostile_and_broken_text_still_gives_a_valid_calendar():
+    event = make_event(
+        1,
+        title="Jazz\x0b på; Dunkers, \\ \"kväll\"",
+        description="Rad 1\r\nRad 2\x00",
+        url="javascript:alert(1)",
+        image="data:image/png;base64,xx",
+    )
+    data = build([event])
+    assert b"\x0b" not in data and b"\x00" not in data and b"javascript" not in data and b"IMAGE" not in data
+    ev = vevents(data)["test-0001@hhevents"]
+    assert str(ev["SUMMARY"]) == 'Jazz på; Dunkers, \\ "kväll"'
+    assert "Rad 1\nRad 2\n" in str(ev["DESCRIPTION"])
+    assert str(ev["URL"]) == "https://source.example/e/1"  # the first source's page instead
+
+
+# --- read back by vobject (Radicale, older khal) ------------------------------------------------------------
+
+
+def test_vobject_reads_zones_times_and_text_as_written():
+    events = [
+        make_event(1, title="Smörgåsbord på Dunkers", start=datetime(2026, 7, 1, 19, 0, tzinfo=STOCKHOLM)),
+        make_event(2, title="Vinteraften på Kronborg — øl & ål", city="helsingor",
+                   start=datetime(2026, 12, 3, 19, 0, tzinfo=COPENHAGEN)),
+        # the autumn night's first 02:30, written in UTC
+        make_event(3, status="cancelled", title="Föreläsning", end=None,
+                   start=datetime(2026, 10, 25, 2, 30, tzinfo=STOCKHOLM)),
+        make_event(4, all_day=True, start=datetime(2026, 7, 3, tzinfo=COPENHAGEN),
+                   end=datetime(2026, 7, 6, tzinfo=COPENHAGEN), city="helsingor"),
+    ]
+    data = build(events, language="sv")
+    cal = vobject.readOne(data.decode("utf-8"))
+    cal.serialize()  # vobject validates while serialising
+    by_uid = {ve.uid.value: ve for ve in cal.vevent_list}
+    assert len(by_uid) == len(cal.vevent_list) == 4
+    summer = by_uid["test-0001@hhevents"].dtstart.value
+    assert summer.utcoffset() == timedelta(hours=2)  # read through the file's own VTIMEZONE: CEST
+    assert summer.astimezone(UTC) == events[0].start.astimezone(UTC)
+    winter = by_uid["test-0002@hhevents"].dtstart.value
+    assert winter.utcoffset() == timedelta(hours=1)
+    assert by_uid["test-0002@hhevents"].summary.value == "Vinteraften på Kronborg — øl & ål"
+    cancelled = by_uid["test-0003@hhevents"]
+    assert cancelled.status.value == "CANCELLED" and cancelled.summary.value == "Inställt: Föreläsning"
+    assert cancelled.dtstart.value.astimezone(UTC) == events[2].start.astimezone(UTC)
+    festival = by_uid["test-0004@hhevents"]
+    assert (festival.dtstart.value, festival.dtend.value) == (date(2026, 7, 3), date(2026, 7, 6))
+    assert [c.value for c in by_uid["test-0001@hhevents"].contents["categories"]] == [["Kultur"]]

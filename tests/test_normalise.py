@@ -1,5 +1,9 @@
 """The field mappers of pipelines/normalise.py, one group per mapper, then normalise_item as a whole.
 
+Text (HTML, entities, whitespace, tags, cancellation words) is the clean stage's: tests/test_clean.py. The
+rules normalise wires in (price, place, venues, language, past-midnight ends, utc_is_local) are tested as
+wired in tests/test_normalise_rules.py.
+
 Times are written as literals in 2026, around the two DST changes of that year (29 March, 25 October); nothing
 here reads the clock.
 """
@@ -15,12 +19,9 @@ from config.schema import IcsSource
 from hhevents.model import Event
 from pipelines.normalise import (
     NormaliseError,
-    html_to_text,
     map_price,
     map_status,
-    map_tags,
     map_times,
-    map_title,
     map_url,
     map_venue,
     normalise_item,
@@ -71,75 +72,14 @@ def raw(**overrides) -> dict:
     return {**item, **overrides}
 
 
-# -- html_to_text --------------------------------------------------------------------------------------------
-
-
-def test_html_paragraphs_are_kept_as_blank_line_separated_text():
-    assert html_to_text("<p>Ett</p><p>Två</p>") == "Ett\n\nTvå"
-    # Nested blocks must not produce empty paragraphs.
-    assert html_to_text("<div><p>Ett</p>\n\n<p>Två</p></div>") == "Ett\n\nTvå"
-
-
-def test_html_inline_tags_keep_words_in_one_paragraph():
-    assert html_to_text('<p>Hej <b>du</b>, <a href="/x">läs mer</a>!</p>') == "Hej du, läs mer!"
-
-
-@pytest.mark.parametrize("br", ["<br>", "<br/>", "<br />", "<BR>"])
-def test_html_br_breaks_text_into_paragraphs(br):
-    assert html_to_text(f"Rad ett{br}Rad två") == "Rad ett\n\nRad två"
-
-
-def test_html_list_items_each_become_a_paragraph():
-    value = "<p>Program:</p><ul><li>Jazz</li><li>Blues</li></ul><ol><li>Paus</li></ol>"
-    assert html_to_text(value) == "Program:\n\nJazz\n\nBlues\n\nPaus"
-
-
-def test_html_scripts_styles_noscript_and_templates_are_dropped_but_text_after_them_kept():
-    value = (
-        "<p>Svingende jazz<script>window.dataLayer = [];</script></p>"
-        "<style>p { color: red }</style><noscript>Slå JavaScript til</noscript>"
-        "<template><p>skabelon</p></template><SCRIPT>x()</SCRIPT>Dørene åbner kl. 19."
-    )
-    assert html_to_text(value) == "Svingende jazz\n\nDørene åbner kl. 19."
-
-
-def test_html_named_and_numeric_entities_are_decoded():
-    value = "<p>K&aelig;rlighed &amp; jazz&nbsp;i&nbsp;V&aelig;rftet &#8211; &#xf8;l</p>"
-    assert html_to_text(value) == "Kærlighed & jazz i Værftet – øl"
-
-
-def test_html_whitespace_is_collapsed_within_each_paragraph():
-    value = "<p>  Hej\n\t  du  </p>\n\n   <p>\u00a0andra\u00a0\u00a0stycket </p>"
-    assert html_to_text(value) == "Hej du\n\nandra stycket"
-
-
-def test_plain_text_has_entities_decoded_and_blank_lines_kept_as_paragraphs():
-    value = "Fisk &amp; skaldjur\n\n\n  Kl.&nbsp;19  i\nhamnen &aelig;"
-    assert html_to_text(value) == "Fisk & skaldjur\n\nKl. 19 i hamnen æ"
-
-
-def test_plain_text_with_angle_brackets_is_not_mistaken_for_html():
-    assert html_to_text("Barn < 12 år & vuxna > 65 år: gratis") == "Barn < 12 år & vuxna > 65 år: gratis"
-
-
-@pytest.mark.parametrize("value", [None, "", "   \n\n ", "<p> </p>", "<script>x()</script>", "<!-- tom -->"])
-def test_html_to_text_of_nothing_is_the_empty_string(value):
-    assert html_to_text(value) == ""
-
-
-# -- map_title, map_url, map_tags ----------------------------------------------------------------------------
-
-
-def test_title_html_and_entities_become_one_plain_line():
-    assert map_title("<h2>Jazz &amp;\n  <em>blues</em></h2>") == "Jazz & blues"
-    # A title never keeps paragraph breaks.
-    assert map_title("<p>Påskcupen</p><p>2026</p>") == "Påskcupen 2026"
+# -- title, map_url ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("value", [None, "", "   ", "<p>&nbsp;</p>", 42, ["Titel"]])
 def test_empty_or_non_text_title_is_a_normalise_error(value):
+    # Cleaned first (an HTML title with nothing in it is empty), then rejected by the normaliser.
     with pytest.raises(NormaliseError, match="^title: missing or empty$"):
-        map_title(value)
+        normalise_item(raw(title=value), ohk())
 
 
 @pytest.mark.parametrize(
@@ -157,18 +97,6 @@ def test_absolute_http_urls_are_kept_stripped(value):
 def test_relative_or_non_http_urls_are_dropped(value):
     assert map_url(value) is None
 
-
-def test_tags_are_lowercased_stripped_of_html_and_deduplicated_in_order():
-    assert map_tags(["Handboll", " handboll ", "MATCH", "<b>Jazz</b>", "", "match"]) == (
-        "handboll",
-        "match",
-        "jazz",
-    )
-
-
-def test_a_single_tag_string_is_one_tag_and_none_is_no_tags():
-    assert map_tags("Handboll") == ("handboll",)
-    assert map_tags(None) == ()
 
 
 # -- parse_when ----------------------------------------------------------------------------------------------
@@ -349,9 +277,10 @@ def test_venue_without_country_gets_the_city_country(city, country):
     assert map_venue({"country": "Norge"}, city)["country"] == country
 
 
-def test_venue_text_fields_are_plain_text_and_blank_ones_none():
+def test_venue_text_fields_are_stripped_and_blank_ones_none():
+    # HTML and entities are the clean stage's (tests/test_clean.py); here text is only stripped.
     venue = map_venue(
-        {"name": "<b>Kulturv&aelig;rftet</b>", "street_address": " ", "postal_code": "3000"},
+        {"name": " Kulturværftet ", "street_address": " ", "postal_code": 3000},
         "helsingor",
     )
     assert venue == {
@@ -387,12 +316,13 @@ def test_price_above_zero_is_not_free():
     }
 
 
-def test_price_free_given_by_the_source_is_kept_without_numbers_or_currency():
+def test_price_free_given_by_the_source_is_priced_zero_in_the_country_currency():
+    # pipelines/price.py's merge rule: an offer that says free and names no amount costs 0 to 0.
     assert map_price({"free": True}, "helsingor") == {
         "free": True,
-        "min": None,
-        "max": None,
-        "currency": None,
+        "min": 0.0,
+        "max": 0.0,
+        "currency": "DKK",
         "text": None,
     }
 
@@ -572,8 +502,10 @@ def test_bad_item_value_is_a_normalise_error_naming_the_field(override, message)
 
 
 def test_model_validation_failures_become_normalise_errors_with_the_field_path():
-    with pytest.raises(NormaliseError, match=r"venue\.latitude: Input should be less than or equal to 90"):
-        normalise_item(raw(venue={"latitude": "156,0", "longitude": "12,7"}), ohk())
+    # (A latitude of 156 no longer gets this far: implausible coordinates are dropped, see
+    # tests/test_normalise_rules.py.)
+    with pytest.raises(NormaliseError, match=r"price\.min: Input should be greater than or equal to 0"):
+        normalise_item(raw(price={"min": "-50"}), ohk())
 
 
 def test_end_after_start_across_the_october_change_is_accepted():

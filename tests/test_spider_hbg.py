@@ -224,7 +224,8 @@ def test_location_with_string_coordinates_is_the_venue(crawled):
     )
     assert (venue.latitude, venue.longitude) == (56.0445153, 12.6925482)
     [concert] = titled(store, "hbg-legacy", "Vårkonsert: Brahms & Sibelius")
-    assert concert.venue.name == "Stora salen, Helsingborgs konserthus"  # a hall within its building
+    # "Stora salen, Helsingborgs konserthus", a hall within its building: the venue table's name.
+    assert concert.venue.name == "Helsingborgs konserthus"
     [photo] = titled(store, "hbg-legacy", "Fotoutställning: Kärnan i nytt ljus")
     assert (photo.venue.latitude, photo.venue.longitude) == (None, None)  # "ej angivet" is no position
     [walk] = titled(store, "hbg-time", "Stadsvandring i Norra hamnen")
