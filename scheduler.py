@@ -1118,6 +1118,7 @@ class PipelineScheduler:
             "ok": code == 0,
             "reasons": reasons,
             "events": int(found.group(1)) if found else None,
+            "seconds": round(time.monotonic() - t0, 3),  # the status page's publish duration metric
         }
         if code == 0:
             emit(
@@ -1126,7 +1127,7 @@ class PipelineScheduler:
                 reasons=reasons,
                 events=self.last_publish["events"],
                 out=self.o.out,
-                seconds=time.monotonic() - t0,
+                seconds=self.last_publish["seconds"],
             )
         else:
             emit(

@@ -53,6 +53,9 @@ FILE_MODE = 0o644
 # empty ones. Tests switch it off (it is most of a small publish's time there, and proves nothing).
 FSYNC = True
 MANIFEST = "manifest.json"
+# Touched in the data dir by every publish that ran to the end, changed or not: /healthz reads it, since an
+# unchanged publish rewrites no file (and so leaves no newer mtime in the output folder).
+PUBLISH_STAMP = "last-publish"
 MANIFEST_VERSION = 1
 
 CALENDAR_PAST_DAYS = 30  # calendars keep a month of history: people look back at what they went to

@@ -404,10 +404,21 @@ class FeedServer:
                 latest = datetime.fromisoformat(str(finished)).timestamp()
             except ValueError:
                 latest = None
-        mtime = self.last_publish()
-        if mtime is not None and (latest is None or mtime > latest):
-            latest = mtime
+        for mtime in (self.last_publish(), self.publish_stamp()):
+            if mtime is not None and (latest is None or mtime > latest):
+                latest = mtime
         return None if latest is None else time.time() - latest
+
+    def publish_stamp(self) -> float | None:
+        """When `hhevents publish` last ran to the end (its stamp in the data dir), changed or not."""
+        from feeds.publish import PUBLISH_STAMP
+
+        if self.data_dir is None:
+            return None
+        try:
+            return (self.data_dir / PUBLISH_STAMP).stat().st_mtime
+        except OSError:
+            return None
 
     def scheduler_state(self) -> dict | None:
         """The scheduler's state file (``<data-dir>/scheduler/state.json``), or None."""

@@ -424,7 +424,7 @@ def print_runs(runs) -> None:
 
 
 def cmd_publish(args) -> int:
-    from feeds.publish import publish
+    from feeds.publish import PUBLISH_STAMP, publish
     from store import EventStore
     from store.db import DB_FILENAME
 
@@ -434,6 +434,9 @@ def cmd_publish(args) -> int:
     finally:
         store.close()
     result = publish(events, args.out, base_url=args.base_url)
+    stamp = Path(args.data_dir) / PUBLISH_STAMP
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.touch()
     for path in result.changed:
         err.print(f"wrote {path}")
     unchanged = len(result.files) - len(result.changed)

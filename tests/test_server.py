@@ -232,6 +232,22 @@ def test_healthz_trusts_the_schedulers_record_of_a_publish_that_changed_nothing(
         assert fetch(server.base + "/healthz")[0] == 503
 
 
+def test_healthz_trusts_the_stamp_of_a_cron_run_publish_that_changed_nothing(tmp_path):
+    from feeds.publish import PUBLISH_STAMP
+
+    out, data = tmp_path / "out", tmp_path / "data"
+    publish([], out, base_url="https://feeds.example/", now=datetime.fromisoformat(NOW))
+    old = time.time() - 3 * 86400
+    os.utime(out / "manifest.json", (old, old))  # unchanged for days, as `hhevents publish` leaves it
+    data.mkdir()
+    (data / PUBLISH_STAMP).touch()  # but it ran a minute ago (hhevents/cli.py cmd_publish touches this)
+    with ThreadServer(create_app(out, data_dir=data)) as server:
+        assert fetch(server.base + "/healthz")[0] == 200
+    os.utime(data / PUBLISH_STAMP, (old, old))
+    with ThreadServer(create_app(out, data_dir=data)) as server:
+        assert fetch(server.base + "/healthz")[0] == 503
+
+
 def test_metrics_are_prometheus_text_per_source_and_per_feed(site):
     status, headers, body = fetch(site["base"] + "/metrics")
     assert status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4")
