@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any, ClassVar
 
@@ -10,6 +11,29 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from config.schema import SourceBase
+
+
+def decode_body(body: bytes, encoding: str | None = None) -> str:
+    """Text of a response body: ``encoding`` if given, else by BOM, else strict UTF-8, else windows-1252.
+
+    Declared charsets (HTTP header, XML declaration) are ignored on purpose: the exports this is for say
+    UTF-8 or nothing while sending windows-1252, or say ISO-8859-1 while sending UTF-8. Valid UTF-8 with
+    non-ASCII bytes is practically never anything else, so trying it strictly first is the safer guess.
+    (iCalendar has its own, spiders.ics.decode_calendar: it must unfold lines before decoding.)
+    """
+    if encoding:
+        return body.decode(encoding, errors="replace").lstrip("\ufeff")
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", errors="replace")
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return body.decode("cp1252")
+    except UnicodeDecodeError:
+        # Five bytes are unassigned in windows-1252; ISO-8859-1 maps every byte.
+        return body.decode("latin-1")
 
 
 def jsonable(value: Any) -> Any:

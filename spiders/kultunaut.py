@@ -23,8 +23,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 
-from spiders.base import SourceSpider
-from spiders.rss import decode_body, element_text, local_name, parse_xml
+from spiders.base import SourceSpider, decode_body
+from spiders.rss import element_text, local_name, parse_xml
 
 # Filmvurdering (Danish film classification) in words: a visitor doesn't read "f.u.7".
 FILM_RATINGS = {

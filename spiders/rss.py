@@ -20,7 +20,6 @@ HTML entities such as ``&nbsp;``) is repaired before giving up.
 
 from __future__ import annotations
 
-import codecs
 import email.utils
 import html
 import re
@@ -36,31 +35,9 @@ from lxml import etree
 
 from hhevents import clock
 from hhevents.datetext import DateTextError, parse_datetext
-from spiders.base import SourceSpider
+from spiders.base import SourceSpider, decode_body
 
 # -- decoding and parsing ------------------------------------------------------------------------------------
-
-
-def decode_body(body: bytes, encoding: str | None = None) -> str:
-    """Text of a response body: ``encoding`` if given, else by BOM, else strict UTF-8, else windows-1252.
-
-    Declared charsets (HTTP header, XML declaration) are ignored on purpose: the exports this is for say
-    UTF-8 or nothing while sending windows-1252, or say ISO-8859-1 while sending UTF-8. Valid UTF-8 with
-    non-ASCII bytes is practically never anything else, so trying it strictly first is the safer guess.
-    """
-    if encoding:
-        return body.decode(encoding, errors="replace").lstrip("\ufeff")
-    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return body.decode("utf-16", errors="replace")
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return body.decode("cp1252")
-    except UnicodeDecodeError:
-        # Five bytes are unassigned in windows-1252; ISO-8859-1 maps every byte.
-        return body.decode("latin-1")
 
 
 _XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
